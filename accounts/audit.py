@@ -1,0 +1,31 @@
+"""Writing the account activity log."""
+
+from django.http import HttpRequest
+
+from accounts.models import Account, AuditEvent, User
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(
+    *,
+    account: Account,
+    actor: User | None,
+    action: str,
+    target: str = "",
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """Append one event; the request (when there is one) supplies address and user agent."""
+    return AuditEvent.objects.create(
+        account=account,
+        actor=actor,
+        actor_email=actor.email if actor else "",
+        action=action,
+        target=target[:255],
+        ip=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:255] if request is not None else "",
+    )

@@ -1,0 +1,195 @@
+"""Users, the accounts they belong to, invitations into them and the account activity log."""
+
+import secrets
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Length, Lower
+from django.utils import timezone
+
+models.CharField.register_lookup(Length)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        from accounts.services import open_account
+
+        user = self.create_user(email, password, is_staff=True, is_superuser=True, **extra)
+        open_account(owner=user)
+        return user
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person; signs in with their email address (no username)."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+
+def new_cloud_account_id() -> str:
+    return str(secrets.randbelow(9 * 10**11) + 10**11)
+
+
+class Account(models.Model):
+    """The tenant: a cloud account identified by a 12-digit number."""
+
+    cloud_account_id = models.CharField(
+        "cloud account ID", max_length=12, unique=True, default=new_cloud_account_id, editable=False
+    )
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(cloud_account_id__length=12), name="account_id_has_12_digits")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.cloud_account_id})"
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    MEMBER = "member", "Member"
+
+
+class MembershipQuerySet(models.QuerySet):
+    def for_user(self, user) -> "MembershipQuerySet":
+        return self.filter(user=user, user__is_active=True).select_related("account")
+
+    def for_account(self, account: Account) -> "MembershipQuerySet":
+        return self.filter(account=account).select_related("user")
+
+
+class Membership(models.Model):
+    """A user's place in an account. Exactly one owner per account, enforced by the database."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "account"], name="membership_user_account_unique"),
+            models.UniqueConstraint(
+                fields=["account"], condition=models.Q(role="owner"), name="membership_one_owner_per_account"
+            ),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.account} ({self.role})"
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER
+
+
+class InvitationQuerySet(models.QuerySet):
+    def for_account(self, account: Account) -> "InvitationQuerySet":
+        return self.filter(account=account)
+
+    def pending(self) -> "InvitationQuerySet":
+        return self.filter(accepted_at__isnull=True)
+
+
+class Invitation(models.Model):
+    """An offer to join an account. Only a digest of the emailed token is stored."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    note = models.CharField(max_length=500, blank=True)
+    expires_on = models.DateField()
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "account",
+                Lower("email"),
+                condition=models.Q(accepted_at__isnull=True),
+                name="invitation_one_pending_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} to {self.account}"
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.localdate() > self.expires_on
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def for_account(self, account: Account) -> "AuditEventQuerySet":
+        return self.filter(account=account).select_related("actor")
+
+    def visible_to(self, membership: Membership) -> "AuditEventQuerySet":
+        """Owners see the whole account's activity; members see what they did themselves."""
+        events = self.for_account(membership.account)
+        return events if membership.is_owner else events.filter(actor=membership.user)
+
+
+class AuditEvent(models.Model):
+    """Append-only record of who did what in an account."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_email = models.EmailField(blank=True)
+    action = models.CharField(max_length=64)
+    target = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email} {self.action} {self.target}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)

@@ -1,0 +1,34 @@
+"""JSON errors for every machine-facing path; HTML stays for the portal."""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+
+MACHINE_PREFIXES = ("/api/", "/oauth2/", "/regional/", "/.well-known/")
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith(MACHINE_PREFIXES)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse({"detail": "Internal server error."}, status=500)
+    return defaults.server_error(request)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse({"detail": "Bad request."}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse({"detail": str(exception) or "Permission denied."}, status=403)
+    return defaults.permission_denied(request, exception)

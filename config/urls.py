@@ -1,0 +1,27 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from accounts.api import MeView
+from config import health
+
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Credentials as a Service administration"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="accounts:profile"), name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("", include("credentials.urls")),
+    path("api/v1/me", MeView.as_view(), name="api-me"),
+    path("api/v1/", include("credentials.api_urls")),
+]
+
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.not_found"
+handler500 = "config.errors.server_error"

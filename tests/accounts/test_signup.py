@@ -1,0 +1,64 @@
+import pytest
+from django.urls import reverse
+
+from accounts.models import AuditEvent, Membership, User
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def signup(client, email="new@example.com"):
+    return client.post(reverse("account_signup"), {"email": email, "password1": PASSWORD, "password2": PASSWORD})
+
+
+def test_signup_creates_the_users_own_account_with_them_as_owner(client):
+    response = signup(client)
+    assert response.status_code == 302
+    user = User.objects.get(email="new@example.com")
+    membership = Membership.objects.get(user=user)
+    assert membership.is_owner
+    assert len(membership.account.cloud_account_id) == 12
+
+
+def test_signup_lands_signed_in_on_account_settings(client):
+    signup(client)
+    response = client.get(reverse("accounts:profile"))
+    assert response.status_code == 200
+    assert b"new@example.com" in response.content
+
+
+def test_signup_with_a_taken_email_is_refused(client, owner):
+    response = signup(client, email="OWNER@example.com")
+    assert response.status_code == 200
+    assert b"already registered" in response.content
+    assert User.objects.filter(email__iexact="owner@example.com").count() == 1
+
+
+def test_sign_in_with_email_writes_an_audit_event(client, owner):
+    response = client.post(reverse("account_login"), {"login": "owner@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="user.signed_in")
+    assert event.account == owner.account and event.actor == owner.user
+    assert event.ip == "127.0.0.1"
+
+
+def test_wrong_password_does_not_sign_in(client, owner):
+    response = client.post(reverse("account_login"), {"login": "owner@example.com", "password": "wrong"})
+    assert response.status_code == 200
+    assert not AuditEvent.objects.filter(action="user.signed_in").exists()
+
+
+def test_mandatory_email_verification_can_be_switched_on(
+    client, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    with django_capture_on_commit_callbacks(execute=True):
+        signup(client)
+    assert client.get(reverse("accounts:profile")).status_code == 302
+    assert "confirm" in mailoutbox[0].body.lower()
+
+
+def test_anonymous_visitor_is_sent_to_sign_in(client):
+    response = client.get(reverse("accounts:profile"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))

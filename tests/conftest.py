@@ -1,0 +1,66 @@
+import pytest
+from django.core.cache import cache
+
+from accounts.models import Membership, Role
+from tests.factories import AccountFactory, MembershipFactory, UserFactory
+
+PASSWORD = "Correct-Horse-Battery-9"
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    """A fast hasher, static files straight from the source folders, and an empty cache (rate limits)."""
+    cache.clear()
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def account_a(db):
+    return AccountFactory(name="Account A")
+
+
+@pytest.fixture
+def account_b(db):
+    return AccountFactory(name="Account B")
+
+
+@pytest.fixture
+def owner(account_a) -> Membership:
+    """Owns account A."""
+    return MembershipFactory(account=account_a, role=Role.OWNER, user=UserFactory(email="owner@example.com"))
+
+
+@pytest.fixture
+def member(account_a, owner) -> Membership:
+    """A plain member of account A."""
+    return MembershipFactory(account=account_a, role=Role.MEMBER, user=UserFactory(email="member@example.com"))
+
+
+@pytest.fixture
+def outsider(account_b) -> Membership:
+    """Owns account B and has nothing in account A."""
+    return MembershipFactory(account=account_b, role=Role.OWNER, user=UserFactory(email="outsider@example.com"))
+
+
+def client_for(client, membership: Membership):
+    client.force_login(membership.user)
+    return client
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    return client_for(client, owner)
+
+
+@pytest.fixture
+def member_client(client, member):
+    return client_for(client, member)
+
+
+@pytest.fixture
+def outsider_client(client, outsider):
+    return client_for(client, outsider)
