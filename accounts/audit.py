@@ -17,6 +17,7 @@ def record(
     actor: User | None,
     action: str,
     target: str = "",
+    subject: User | None = None,
     request: HttpRequest | None = None,
 ) -> AuditEvent:
     """Append one event; the request (when there is one) supplies address and user agent."""
@@ -26,6 +27,7 @@ def record(
         actor_email=actor.email if actor else "",
         action=action,
         target=target[:255],
+        subject=subject,
         ip=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:255] if request is not None else "",
     )

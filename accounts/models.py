@@ -163,9 +163,11 @@ class AuditEventQuerySet(models.QuerySet):
         return self.filter(account=account).select_related("actor")
 
     def visible_to(self, membership: Membership) -> "AuditEventQuerySet":
-        """Owners see the whole account's activity; members see what they did themselves."""
+        """Owners see the whole account's activity; members see what they did and what was done to them."""
         events = self.for_account(membership.account)
-        return events if membership.is_owner else events.filter(actor=membership.user)
+        if membership.is_owner:
+            return events
+        return events.filter(models.Q(actor=membership.user) | models.Q(subject=membership.user))
 
 
 class AuditEvent(models.Model):
@@ -174,6 +176,9 @@ class AuditEvent(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     actor_email = models.EmailField(blank=True)
+    subject = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="Whom the event is about."
+    )
     action = models.CharField(max_length=64)
     target = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -167,7 +167,14 @@ def remove_member(*, by: Membership, member: Membership, request: HttpRequest | 
     if member.is_owner:
         raise ValidationError("The account owner cannot be removed.")
     member.delete()
-    audit.record(account=by.account, actor=by.user, action="member.removed", target=member.user.email, request=request)
+    audit.record(
+        account=by.account,
+        actor=by.user,
+        action="member.removed",
+        target=member.user.email,
+        subject=member.user,
+        request=request,
+    )
 
 
 @transaction.atomic

@@ -1,1 +1,8 @@
-urlpatterns: list = []
+from django.urls import path
+
+from credentials import api
+
+urlpatterns = [
+    path("credentials/", api.CredentialListCreate.as_view(), name="api-credentials"),
+    path("credentials/<str:client_id>/", api.CredentialDetail.as_view(), name="api-credential"),
+]

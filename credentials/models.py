@@ -1,0 +1,53 @@
+"""Credentials: a public client ID and the digest of a secret that was shown once."""
+
+from django.db import models
+from django.db.models.functions import Lower
+
+from accounts.models import Account, Membership
+
+MAX_CREDENTIALS = 2
+SLOTS = range(1, MAX_CREDENTIALS + 1)
+
+
+class CredentialQuerySet(models.QuerySet):
+    def for_member(self, membership: Membership) -> "CredentialQuerySet":
+        """What a member may see and delete: their own credentials in the account."""
+        return self.filter(membership=membership)
+
+    def for_account(self, account: Account) -> "CredentialQuerySet":
+        """What an owner oversees: every member's credentials in the account."""
+        return self.filter(membership__account=account).select_related("membership__user")
+
+
+class Credential(models.Model):
+    """At most two per membership: each takes one of two numbered slots, unique per membership.
+
+    A slot column rather than a row lock: the database refuses a third row by itself, so the
+    limit holds for any writer (a second app server, a shell, a migration) without cooperation.
+    """
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="credentials")
+    slot = models.PositiveSmallIntegerField(editable=False)
+    name = models.CharField(max_length=63)
+    client_id = models.CharField("client ID", max_length=40, unique=True, editable=False)
+    secret_digest = models.CharField(max_length=64, unique=True, editable=False)
+    secret_hint = models.CharField(max_length=8, editable=False, help_text="The secret's last characters.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
+
+    objects = CredentialQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(slot__gte=1, slot__lte=MAX_CREDENTIALS), name="credential_slot_range"
+            ),
+            models.UniqueConstraint(fields=["membership", "slot"], name="credential_at_most_two_per_member"),
+            models.UniqueConstraint("membership", Lower("name"), name="credential_name_unique_per_member"),
+            models.CheckConstraint(condition=~models.Q(name=""), name="credential_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client_id})"

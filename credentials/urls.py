@@ -6,4 +6,7 @@ app_name = "credentials"
 
 urlpatterns = [
     path("settings/credentials/", views.credentials_tab, name="list"),
+    path("settings/credentials/new/", views.generate, name="generate"),
+    path("settings/credentials/<str:client_id>/delete/", views.delete, name="delete"),
+    path("settings/credentials/<str:client_id>/revoke/", views.revoke, name="revoke"),
 ]

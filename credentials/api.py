@@ -1,0 +1,69 @@
+"""The management API for a member's own credentials (contract in DESIGN.md)."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ValidationError as APIValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.access import active_membership
+from accounts.models import Membership
+from credentials import services
+from credentials.models import Credential
+
+
+class CredentialOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Credential
+        fields = ["client_id", "name", "secret_hint", "created_at", "last_used_at"]
+
+
+class CreatedCredentialOutput(CredentialOutput):
+    client_secret = serializers.CharField(help_text="Shown in this response only. Store it securely now.")
+
+    class Meta(CredentialOutput.Meta):
+        fields = [*CredentialOutput.Meta.fields, "client_secret"]
+
+
+class CreateCredentialInput(serializers.Serializer):
+    name = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=1000)
+
+
+def caller_membership(request: Request) -> Membership:
+    membership = active_membership(request)
+    if membership is None:
+        raise PermissionDenied("You are not a member of any account.")
+    return membership
+
+
+class CredentialListCreate(APIView):
+    def get(self, request: Request) -> Response:
+        credentials = services.list_credentials(caller_membership(request))
+        return Response(CredentialOutput(credentials, many=True).data)
+
+    def post(self, request: Request) -> Response:
+        membership = caller_membership(request)
+        data = CreateCredentialInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            credential, secret = services.generate_credential(
+                membership=membership, name=data.validated_data["name"], request=request
+            )
+        except DjangoValidationError as error:
+            raise APIValidationError(error.message_dict) from None
+        except services.CredentialLimitReached as error:
+            return Response({"detail": str(error), "code": "credential_limit_reached"}, status=status.HTTP_409_CONFLICT)
+        credential.client_secret = secret
+        return Response(
+            CreatedCredentialOutput(credential).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+        )
+
+
+class CredentialDetail(APIView):
+    def delete(self, request: Request, client_id: str) -> Response:
+        services.delete_credential(membership=caller_membership(request), client_id=client_id, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)

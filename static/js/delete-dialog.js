@@ -1,0 +1,32 @@
+// Delete confirmation: the Delete link opens a native <dialog>; its Delete button is enabled,
+// and a check mark shown, only while the typed name matches the credential's name exactly.
+// Without JavaScript the link leads to a page with the same form, and the server re-checks.
+for (const form of document.querySelectorAll("form.delete-form")) {
+  const input = form.querySelector("input[data-expected]");
+  const mark = form.querySelector("[data-match]");
+  const submit = form.querySelector("button[data-confirm]");
+  const update = () => {
+    const matches = input.value.trim() === input.dataset.expected;
+    mark.hidden = !matches;
+    submit.disabled = !matches;
+  };
+  input.addEventListener("input", update);
+  update();
+}
+
+document.addEventListener("click", (event) => {
+  const opener = event.target.closest("a[data-opens]");
+  if (opener) {
+    const dialog = document.getElementById(opener.dataset.opens);
+    if (!dialog || typeof dialog.showModal !== "function") return;
+    event.preventDefault();
+    dialog.showModal();
+    dialog.querySelector("input[data-expected]").focus();
+    return;
+  }
+  const closer = event.target.closest("dialog [data-close]");
+  if (closer) {
+    event.preventDefault();
+    closer.closest("dialog").close();
+  }
+});

@@ -1,0 +1,13 @@
+// The secret page answers a POST and is never cached. Point the address bar at the list, so a
+// reload shows the list (not the secret and not a resubmission), and wipe the secret if the
+// browser ever restores this page from its back/forward cache.
+const view = document.querySelector("[data-secret-view]");
+if (view) {
+  history.replaceState(null, "", view.dataset.leaveTo);
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) location.replace(view.dataset.leaveTo);
+  });
+  window.addEventListener("pagehide", () => {
+    document.getElementById("client-secret").textContent = "";
+  });
+}
