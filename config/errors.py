@@ -2,12 +2,22 @@
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
+from rest_framework.views import exception_handler
 
 MACHINE_PREFIXES = ("/api/", "/oauth2/", "/regional/", "/.well-known/")
 
 
 def wants_json(request: HttpRequest) -> bool:
     return request.path.startswith(MACHINE_PREFIXES)
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler; OAuth-style errors also carry RFC 6750's `error` and `error_description`."""
+    response = exception_handler(exc, context)
+    oauth_error = getattr(exc, "oauth_error", None)
+    if response is not None and oauth_error:
+        response.data = {"error": oauth_error, "error_description": str(exc.detail), "detail": str(exc.detail)}
+    return response
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -99,7 +99,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     # A file, not shared-cache memory: concurrent test requests then wait for the lock instead of failing.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -140,10 +140,17 @@ EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backend
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "no-reply@localhost")
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "credentials.authentication.BearerAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "credentials.authentication.HasScope",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
 }
 
 LANGUAGE_CODE = "en-us"
@@ -192,3 +199,15 @@ LOGGING = {
 }
 
 INVITATION_DEFAULT_DAYS = 7
+
+# OAuth 2.0 token service (credentials/oauth.py). The issuer is the public base URL of this service.
+OAUTH_ISSUER = os.environ.get("OAUTH_ISSUER", "http://127.0.0.1:8000").rstrip("/")
+OAUTH_AUDIENCE = os.environ.get("OAUTH_AUDIENCE", f"{OAUTH_ISSUER}/regional")
+OAUTH_ACCESS_TOKEN_LIFETIME = int(os.environ.get("OAUTH_ACCESS_TOKEN_LIFETIME", "3600"))
+BEARER_REALM = "caas"
+# Fixed windows on the shared cache: (how many, per seconds).
+THROTTLE_RATES = {
+    "failed_auth_per_client": (10, 60),
+    "failed_auth_per_ip": (30, 60),
+    "token_per_credential": (60, 60),
+}

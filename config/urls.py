@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from accounts.api import MeView
 from config import health
+from credentials.api import MeView
 
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Credentials as a Service administration"
@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("credentials.urls")),
+    path("", include("credentials.oauth_urls")),
     path("api/v1/me", MeView.as_view(), name="api-me"),
     path("api/v1/", include("credentials.api_urls")),
 ]

@@ -11,7 +11,9 @@ from rest_framework.views import APIView
 from accounts.access import active_membership
 from accounts.models import Membership
 from credentials import services
+from credentials.authentication import Principal
 from credentials.models import Credential
+from credentials.scopes import ALL_SCOPES
 
 
 class CredentialOutput(serializers.ModelSerializer):
@@ -32,13 +34,40 @@ class CreateCredentialInput(serializers.Serializer):
 
 
 def caller_membership(request: Request) -> Membership:
+    """A bearer caller acts through its credential's membership; a signed-in person through the active account."""
+    if isinstance(request.auth, Principal):
+        return request.auth.membership
     membership = active_membership(request)
     if membership is None:
         raise PermissionDenied("You are not a member of any account.")
     return membership
 
 
+class MeView(APIView):
+    """Who the caller is: user, account, role, and the credential when it authenticated with one."""
+
+    scope_area = None
+
+    def get(self, request: Request) -> Response:
+        membership = caller_membership(request)
+        principal = request.auth if isinstance(request.auth, Principal) else None
+        return Response(
+            {
+                "user": {"email": membership.user.email},
+                "account": {"cloud_account_id": membership.account.cloud_account_id, "name": membership.account.name},
+                "role": membership.role,
+                "credential": {"client_id": principal.client_id, "name": principal.credential_name}
+                if principal
+                else None,
+                "authentication": principal.method if principal else "session",
+                "scopes": sorted(principal.scopes) if principal else sorted(ALL_SCOPES),
+            }
+        )
+
+
 class CredentialListCreate(APIView):
+    scope_area = "credentials"
+
     def get(self, request: Request) -> Response:
         credentials = services.list_credentials(caller_membership(request))
         return Response(CredentialOutput(credentials, many=True).data)
@@ -64,6 +93,8 @@ class CredentialListCreate(APIView):
 
 
 class CredentialDetail(APIView):
+    scope_area = "credentials"
+
     def delete(self, request: Request, client_id: str) -> Response:
         services.delete_credential(membership=caller_membership(request), client_id=client_id, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)

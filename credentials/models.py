@@ -51,3 +51,36 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.client_id})"
+
+
+class SigningKey(models.Model):
+    """An Ed25519 key that signs access tokens. The private half is stored encrypted (see signing.py)."""
+
+    kid = models.CharField(max_length=64, unique=True)
+    private_key = models.TextField(help_text="PKCS#8 PEM, encrypted with a key derived from SECRET_KEY.")
+    public_jwk = models.JSONField()
+    is_current = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=models.Q(is_current=True), name="signing_key_one_current"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.kid
+
+
+class RevokedToken(models.Model):
+    """An access token revoked through RFC 7009 before it expired; kept until it would have expired."""
+
+    jti = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+    revoked_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.jti

@@ -1,0 +1,248 @@
+"""The OAuth 2.0 authorization server: client credentials grant (RFC 6749 §4.4), revocation
+(RFC 7009), introspection (RFC 7662), metadata (RFC 8414) and the JWKS for offline verifiers."""
+
+import base64
+import binascii
+from collections import Counter
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, unquote_plus
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
+
+from accounts import audit
+from accounts.audit import client_ip
+from credentials import signing, throttling, tokens
+from credentials.authentication import credential_for_client, record_use, usable_credentials
+from credentials.models import Credential, RevokedToken
+from credentials.scopes import SCOPES, parse_scope
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+FORM = "application/x-www-form-urlencoded"
+
+
+class OAuthError(Exception):
+    """An RFC 6749 §5.2 error response."""
+
+    def __init__(self, error: str, description: str, status: int = 400, headers: dict | None = None) -> None:
+        super().__init__(description)
+        self.error, self.description, self.status, self.headers = error, description, status, headers or {}
+
+    def response(self) -> JsonResponse:
+        body = {"error": self.error, "error_description": self.description}
+        return JsonResponse(body, status=self.status, headers={**NO_STORE, **self.headers})
+
+
+def invalid_request(description: str) -> OAuthError:
+    return OAuthError("invalid_request", description)
+
+
+def form_parameters(request: HttpRequest) -> dict[str, str]:
+    """The body's parameters: POST, form-encoded, none in the URL, none repeated (RFC 6749 §3.2)."""
+    if request.method != "POST":
+        raise OAuthError("invalid_request", "Use POST.", status=405, headers={"Allow": "POST"})
+    if request.content_type != FORM:
+        raise invalid_request(f"Send the parameters as {FORM}.")
+    if request.META.get("QUERY_STRING"):
+        raise invalid_request("Send the parameters in the request body, not in the URL.")
+    try:
+        pairs = parse_qsl(request.body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise invalid_request("The request body is not valid UTF-8.") from None
+    repeated = sorted(name for name, count in Counter(name for name, _ in pairs).items() if count > 1)
+    if repeated:
+        raise invalid_request(f"Parameters must not be repeated: {', '.join(repeated)}.")
+    return {name: value for name, value in pairs if value != ""}
+
+
+def _basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
+    header = request.META.get("HTTP_AUTHORIZATION")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        raise OAuthError("invalid_client", "Authenticate the client with HTTP Basic or form parameters.", 401)
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise _invalid_client(basic=True) from None
+    client_id, sep, secret = decoded.partition(":")
+    if not sep:
+        raise _invalid_client(basic=True)
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def _invalid_client(*, basic: bool) -> OAuthError:
+    headers = {"WWW-Authenticate": f'Basic realm="{settings.BEARER_REALM}"'} if basic else {}
+    return OAuthError("invalid_client", "Client authentication failed.", 401, headers)
+
+
+def _too_many(wait: int) -> OAuthError:
+    return OAuthError("too_many_requests", "Too many attempts. Try again later.", 429, {"Retry-After": str(wait)})
+
+
+def _note_failure(request: HttpRequest, client_id: str) -> None:
+    """Throttle counters, and one Activity entry per client per minute rather than one per attempt."""
+    throttling.hit("failed_auth_per_ip", client_ip(request) or "-")
+    throttling.hit("failed_auth_per_client", client_id)
+    credential = Credential.objects.select_related("membership__account").filter(client_id=client_id).first()
+    if credential is not None and cache.add(f"auth-failure-logged:{client_id}", 1, timeout=60):
+        audit.record(
+            account=credential.membership.account,
+            actor=None,
+            action="client.authentication_failed",
+            target=f"{credential.name} ({client_id}); repeats within a minute are not listed",
+            subject=credential.membership.user,
+            request=request,
+        )
+
+
+def authenticate_client(request: HttpRequest, params: dict[str, str]) -> Credential:
+    """client_secret_basic or client_secret_post, never both (RFC 6749 §2.3.1)."""
+    basic = _basic_credentials(request)
+    if basic is not None:
+        if "client_secret" in params:
+            raise invalid_request("Use one client authentication method: HTTP Basic or form parameters, not both.")
+        if params.get("client_id", basic[0]) != basic[0]:
+            raise invalid_request("The client_id parameter does not match the HTTP Basic credentials.")
+        client_id, secret = basic
+    elif "client_id" in params and "client_secret" in params:
+        client_id, secret = params["client_id"], params["client_secret"]
+    else:
+        raise _invalid_client(basic=False)
+    for name, ident in (("failed_auth_per_ip", client_ip(request) or "-"), ("failed_auth_per_client", client_id)):
+        wait = throttling.retry_after(name, ident)
+        if wait is not None:
+            raise _too_many(wait)
+    credential = credential_for_client(client_id, secret)
+    if credential is None:
+        _note_failure(request, client_id)
+        raise _invalid_client(basic=basic is not None)
+    return credential
+
+
+@csrf_exempt
+def token(request: HttpRequest) -> JsonResponse:
+    try:
+        params = form_parameters(request)
+        grant_type = params.get("grant_type")
+        if grant_type is None:
+            raise invalid_request("The grant_type parameter is missing.")
+        if grant_type != "client_credentials":
+            raise OAuthError("unsupported_grant_type", "Only the client_credentials grant is supported.")
+        credential = authenticate_client(request, params)
+        scopes = parse_scope(params.get("scope"))
+        if scopes is None:
+            raise OAuthError("invalid_scope", f"Known scopes: {' '.join(sorted(SCOPES))}.")
+        wait = throttling.take("token_per_credential", str(credential.pk))
+        if wait is not None:
+            raise _too_many(wait)
+    except OAuthError as error:
+        return error.response()
+    issued = tokens.issue(credential, scopes)
+    record_use(credential, client_ip(request))
+    audit.record(
+        account=credential.membership.account,
+        actor=credential.membership.user,
+        action="token.issued",
+        target=f"{credential.name} ({credential.client_id}) scope={issued.scope}",
+        request=request,
+    )
+    body = {
+        "access_token": issued.value,
+        "token_type": "Bearer",
+        "expires_in": issued.expires_in,
+        "scope": issued.scope,
+    }
+    return JsonResponse(body, headers=NO_STORE)
+
+
+def _verified_claims(value: str) -> dict | None:
+    if not tokens.looks_like_jwt(value):
+        return None
+    try:
+        return tokens.decode(value)
+    except tokens.InvalidToken:
+        return None
+
+
+@csrf_exempt
+def revoke(request: HttpRequest) -> JsonResponse:
+    """RFC 7009. A client can revoke only its own tokens; anything else is left alone, and the
+    answer is 200 either way, so the endpoint tells nothing about tokens it did not issue."""
+    try:
+        params = form_parameters(request)
+        credential = authenticate_client(request, params)
+        if "token" not in params:
+            raise invalid_request("The token parameter is missing.")
+    except OAuthError as error:
+        return error.response()
+    claims = _verified_claims(params["token"])
+    if claims is not None and claims["client_id"] == credential.client_id:
+        _, created = RevokedToken.objects.get_or_create(
+            jti=claims["jti"], defaults={"expires_at": datetime.fromtimestamp(claims["exp"], tz=UTC)}
+        )
+        if created:
+            audit.record(
+                account=credential.membership.account,
+                actor=credential.membership.user,
+                action="token.revoked",
+                target=f"{credential.name} ({credential.client_id}) jti={claims['jti']}",
+                request=request,
+            )
+    return JsonResponse({}, headers=NO_STORE)
+
+
+@csrf_exempt
+def introspect(request: HttpRequest) -> JsonResponse:
+    """RFC 7662, for resource servers holding a credential of the same account."""
+    try:
+        params = form_parameters(request)
+        caller = authenticate_client(request, params)
+        if "token" not in params:
+            raise invalid_request("The token parameter is missing.")
+    except OAuthError as error:
+        return error.response()
+    claims = _verified_claims(params["token"])
+    inactive = JsonResponse({"active": False}, headers=NO_STORE)
+    if claims is None or claims.get("cloud_account_id") != caller.membership.account.cloud_account_id:
+        return inactive
+    if RevokedToken.objects.filter(jti=claims["jti"]).exists():
+        return inactive
+    if not usable_credentials().filter(client_id=claims["client_id"]).exists():
+        return inactive
+    body = {"active": True, "token_type": "Bearer", **claims}
+    return JsonResponse(body, headers=NO_STORE)
+
+
+@require_GET
+def metadata(request: HttpRequest) -> JsonResponse:
+    issuer = settings.OAUTH_ISSUER
+    methods = ["client_secret_basic", "client_secret_post"]
+    return JsonResponse(
+        {
+            "issuer": issuer,
+            "token_endpoint": f"{issuer}/oauth2/token",
+            "revocation_endpoint": f"{issuer}/oauth2/revoke",
+            "introspection_endpoint": f"{issuer}/oauth2/introspect",
+            "jwks_uri": f"{issuer}/.well-known/jwks.json",
+            "grant_types_supported": ["client_credentials"],
+            "response_types_supported": [],
+            "token_endpoint_auth_methods_supported": methods,
+            "revocation_endpoint_auth_methods_supported": methods,
+            "introspection_endpoint_auth_methods_supported": methods,
+            "scopes_supported": sorted(SCOPES),
+            "service_documentation": f"{issuer}/api/docs/",
+        },
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+@require_GET
+def jwks(request: HttpRequest) -> JsonResponse:
+    signing.keyring.current()
+    keys = [row.public_jwk for row in signing.published_keys()]
+    return JsonResponse({"keys": keys}, headers={"Cache-Control": "public, max-age=60"})

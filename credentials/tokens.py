@@ -1,0 +1,78 @@
+"""Access tokens: JWTs in the RFC 9068 profile, signed with the current key (signing.py)."""
+
+import secrets
+import time
+from dataclasses import dataclass
+
+import jwt
+from django.conf import settings
+
+from credentials.models import Credential
+from credentials.scopes import format_scope
+from credentials.signing import ALGORITHM, keyring
+
+TOKEN_TYPE = "at+jwt"  # noqa: S105 (the JWT media type, not a secret)
+REQUIRED_CLAIMS = ["iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope"]
+
+
+class InvalidToken(Exception):
+    """The token cannot be used; the message is safe to show to the caller."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    value: str
+    expires_in: int
+    scope: str
+    jti: str
+
+
+def looks_like_jwt(token: str) -> bool:
+    return token.count(".") == 2
+
+
+def issue(credential: Credential, scopes: frozenset[str]) -> IssuedToken:
+    key = keyring.current()
+    now = int(time.time())
+    lifetime = settings.OAUTH_ACCESS_TOKEN_LIFETIME
+    jti = secrets.token_urlsafe(16)
+    scope = format_scope(scopes)
+    claims = {
+        "iss": settings.OAUTH_ISSUER,
+        "sub": credential.client_id,
+        "aud": settings.OAUTH_AUDIENCE,
+        "iat": now,
+        "exp": now + lifetime,
+        "jti": jti,
+        "client_id": credential.client_id,
+        "cloud_account_id": credential.membership.account.cloud_account_id,
+        "scope": scope,
+    }
+    value = jwt.encode(claims, key.private, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": TOKEN_TYPE})
+    return IssuedToken(value=value, expires_in=lifetime, scope=scope, jti=jti)
+
+
+def decode(token: str) -> dict:
+    """Verified claims, or InvalidToken. Checks type, key, signature, issuer, audience and expiry."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise InvalidToken("The access token is malformed.") from None
+    if str(header.get("typ", "")).lower() not in {TOKEN_TYPE, f"application/{TOKEN_TYPE}"}:
+        raise InvalidToken("The token is not an access token.")
+    public_key = keyring.public_key(str(header.get("kid", "")))
+    if public_key is None:
+        raise InvalidToken("The access token was signed by an unknown key.")
+    try:
+        return jwt.decode(
+            token,
+            public_key,
+            algorithms=[ALGORITHM],
+            audience=settings.OAUTH_AUDIENCE,
+            issuer=settings.OAUTH_ISSUER,
+            options={"require": REQUIRED_CLAIMS},
+        )
+    except jwt.ExpiredSignatureError:
+        raise InvalidToken("The access token has expired.") from None
+    except jwt.PyJWTError:
+        raise InvalidToken("The access token is invalid.") from None

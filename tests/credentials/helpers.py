@@ -1,0 +1,35 @@
+import base64
+from urllib.parse import urlencode
+
+from credentials.services import generate_credential
+
+
+def basic(client_id: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def post_form(client, path: str, params, **kwargs):
+    """A form-encoded POST (the Django test client sends multipart by default)."""
+    return client.post(path, urlencode(params), content_type=FORM, **kwargs)
+
+
+def get_token(client, client_id: str, secret: str, **extra) -> dict:
+    response = post_form(
+        client,
+        "/oauth2/token",
+        {"grant_type": "client_credentials", **extra},
+        headers={"Authorization": basic(client_id, secret)},
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def bearer(value: str) -> dict:
+    return {"Authorization": f"Bearer {value}"}
+
+
+def new_credential(membership, name="ci"):
+    return generate_credential(membership=membership, name=name)
