@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -151,6 +153,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
 LANGUAGE_CODE = "en-us"
@@ -198,7 +201,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
 
+from config.openapi import SPECTACULAR_SETTINGS  # noqa: E402, F401 (read by drf-spectacular)
+
 INVITATION_DEFAULT_DAYS = 7
+REGIONAL_INSTANCE_QUOTA = int(os.environ.get("REGIONAL_INSTANCE_QUOTA", "10"))
 
 # OAuth 2.0 token service (credentials/oauth.py). The issuer is the public base URL of this service.
 OAUTH_ISSUER = os.environ.get("OAUTH_ISSUER", "http://127.0.0.1:8000").rstrip("/")

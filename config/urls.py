@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config import health
 from credentials.api import MeView
@@ -20,6 +21,13 @@ urlpatterns = [
     path("", include("credentials.oauth_urls")),
     path("api/v1/me", MeView.as_view(), name="api-me"),
     path("api/v1/", include("credentials.api_urls")),
+    path("", include("regional.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema", authentication_classes=[], permission_classes=[]),
+        name="api-docs",
+    ),
 ]
 
 handler400 = "config.errors.bad_request"

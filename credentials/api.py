@@ -1,6 +1,7 @@
 """The management API for a member's own credentials (contract in DESIGN.md)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as APIValidationError
@@ -30,7 +31,23 @@ class CreatedCredentialOutput(CredentialOutput):
 
 
 class CreateCredentialInput(serializers.Serializer):
-    name = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=1000)
+    name = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, max_length=1000, help_text=services.NAME_RULES
+    )
+
+
+class LimitReachedOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+class MeOutput(serializers.Serializer):
+    user = serializers.DictField()
+    account = serializers.DictField()
+    role = serializers.ChoiceField(choices=["owner", "member"])
+    credential = serializers.DictField(allow_null=True)
+    authentication = serializers.ChoiceField(choices=["session", "client_secret", "access_token"])
+    scopes = serializers.ListField(child=serializers.CharField())
 
 
 def caller_membership(request: Request) -> Membership:
@@ -48,6 +65,7 @@ class MeView(APIView):
 
     scope_area = None
 
+    @extend_schema(responses=MeOutput)
     def get(self, request: Request) -> Response:
         membership = caller_membership(request)
         principal = request.auth if isinstance(request.auth, Principal) else None
@@ -68,10 +86,12 @@ class MeView(APIView):
 class CredentialListCreate(APIView):
     scope_area = "credentials"
 
+    @extend_schema(responses=CredentialOutput(many=True))
     def get(self, request: Request) -> Response:
         credentials = services.list_credentials(caller_membership(request))
         return Response(CredentialOutput(credentials, many=True).data)
 
+    @extend_schema(request=CreateCredentialInput, responses={201: CreatedCredentialOutput, 409: LimitReachedOutput})
     def post(self, request: Request) -> Response:
         membership = caller_membership(request)
         data = CreateCredentialInput(data=request.data)
@@ -95,6 +115,7 @@ class CredentialListCreate(APIView):
 class CredentialDetail(APIView):
     scope_area = "credentials"
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, client_id: str) -> Response:
         services.delete_credential(membership=caller_membership(request), client_id=client_id, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)

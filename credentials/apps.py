@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class CredentialsConfig(AppConfig):
     name = "credentials"
+
+    def ready(self) -> None:
+        from credentials import openapi  # noqa: F401  (registers the bearer scheme with drf-spectacular)

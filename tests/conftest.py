@@ -1,7 +1,10 @@
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from accounts.models import Membership, Role
+from credentials.services import generate_credential
+from credentials.signing import keyring
 from tests.factories import AccountFactory, MembershipFactory, UserFactory
 
 PASSWORD = "Correct-Horse-Battery-9"
@@ -11,6 +14,7 @@ PASSWORD = "Correct-Horse-Battery-9"
 def _test_settings(settings):
     """A fast hasher, static files straight from the source folders, and an empty cache (rate limits)."""
     cache.clear()
+    keyring.forget()  # signing keys live in the database, which each test rolls back
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
@@ -64,3 +68,15 @@ def member_client(client, member):
 @pytest.fixture
 def outsider_client(client, outsider):
     return client_for(client, outsider)
+
+
+@pytest.fixture
+def api():
+    """A client with no session: what a program calling the API looks like."""
+    return Client()
+
+
+@pytest.fixture
+def member_credential(member):
+    """(credential, secret) of the member."""
+    return generate_credential(membership=member, name="ci")

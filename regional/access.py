@@ -1,0 +1,32 @@
+"""Finding a region, and a resource of the caller's account in it, or answering 404."""
+
+import uuid
+
+from django.http import Http404
+
+from accounts.models import Account
+from regional.models import Region
+
+
+def enabled_region_or_404(slug: str) -> Region:
+    region = Region.objects.filter(slug=slug, enabled=True).first()
+    if region is None:
+        raise Http404(f"There is no region {slug}.")
+    return region
+
+
+def resource_or_404(
+    model, account: Account, region: Region, *, resource_id: str | None = None, name: str | None = None
+):
+    resources = model.objects.in_scope(account, region)
+    if resource_id is not None:
+        try:
+            resources = resources.filter(resource_id=uuid.UUID(resource_id))
+        except ValueError:
+            raise Http404("No such resource.") from None
+    else:
+        resources = resources.filter(name=name)
+    found = resources.first()
+    if found is None:
+        raise Http404(f"No such {model._meta.verbose_name} in {region.slug}.")
+    return found
