@@ -122,7 +122,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             access.switch_account(request, joined.account.cloud_account_id)
             messages.success(request, f"Welcome to {joined.account}. You are now a member.")
             return redirect("accounts:profile")
-    status = 404 if invitation is None else 400 if problem and request.method == "POST" else 200
+    status = 404 if invitation is None else 400 if problem else 200
     return render(
         request, "accounts/accept_invitation.html", {"invitation": invitation, "problem": problem}, status=status
     )

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -191,6 +192,16 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -205,6 +216,9 @@ from config.openapi import SPECTACULAR_SETTINGS  # noqa: E402, F401 (read by drf
 
 INVITATION_DEFAULT_DAYS = 7
 REGIONAL_INSTANCE_QUOTA = int(os.environ.get("REGIONAL_INSTANCE_QUOTA", "10"))
+# `make bench` only: mounts an unauthenticated copy of one regional GET as the baseline to compare
+# bearer authentication against (regional/urls.py). Never turn it on in production.
+BENCHMARK_OPEN_ENDPOINTS = env_bool("BENCHMARK_OPEN_ENDPOINTS", False)
 
 # OAuth 2.0 token service (credentials/oauth.py). The issuer is the public base URL of this service.
 OAUTH_ISSUER = os.environ.get("OAUTH_ISSUER", "http://127.0.0.1:8000").rstrip("/")

@@ -72,16 +72,23 @@ def screenshots() -> Path:
     return SCREENSHOTS
 
 
+def _note_csp_violation(message, errors: list[str]) -> None:
+    if message.type == "error" and "Content Security Policy" in message.text:
+        errors.append(message.text)
+
+
 @pytest.fixture
 def new_context(new_context):
     """pytest-playwright's context factory, failing fast (each step here takes well under a second)
-    and failing the test if a page throws an uncaught JavaScript error."""
+    and failing the test if a page throws an uncaught JavaScript error or breaks the
+    Content-Security-Policy."""
     js_errors = []
 
     def make(**kwargs):
         context = new_context(**kwargs)
         context.set_default_timeout(5_000)
         context.on("weberror", lambda error: js_errors.append(f"{error.page.url if error.page else ''}: {error.error}"))
+        context.on("console", lambda message: _note_csp_violation(message, js_errors))
         return context
 
     yield make

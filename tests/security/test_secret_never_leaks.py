@@ -32,10 +32,39 @@ def all_logs(caplog):
     return caplog
 
 
+def use_everywhere(client_id: str, secret: str) -> list:
+    """Use the secret the ways a program would: bearer, token endpoint, regional, and wrongly."""
+    from django.test import Client
+
+    from tests.credentials.helpers import basic, bearer, post_form
+    from tests.regional.conftest import seeded_region
+
+    seeded_region("us-region-1")
+    api = Client()
+    account = api.get("/api/v1/me", headers=bearer(secret)).json()["account"]["cloud_account_id"]
+    token = post_form(
+        api, "/oauth2/token", {"grant_type": "client_credentials"}, headers={"Authorization": basic(client_id, secret)}
+    )
+    access = token.json()["access_token"]
+    return [
+        token,
+        api.get(f"/regional/us-region-1/v1/cloudaccounts/{account}/instances", headers=bearer(secret)),
+        api.get(f"/regional/us-region-1/v1/cloudaccounts/{account}/instances", headers=bearer(access)),
+        post_form(api, "/oauth2/introspect", {"token": access}, headers={"Authorization": basic(client_id, secret)}),
+        api.get(f"/api/v1/me?access_token={secret}"),
+        api.get("/api/v1/me", headers=bearer(secret[:-1] + "0")),
+        post_form(
+            api, "/oauth2/token", {"grant_type": "password"}, headers={"Authorization": basic(client_id, secret)}
+        ),
+    ]
+
+
 def test_the_secret_is_in_no_table_no_log_and_no_later_page(owner_client, all_logs):
     created = owner_client.post("/api/v1/credentials/", {"name": "leak-check"}, content_type="application/json")
     secret = created.json()["client_secret"]
     assert secret.startswith("caas_sk_")
+    for response in use_everywhere(created.json()["client_id"], secret):
+        assert secret not in response.content.decode()
 
     assert secret not in every_stored_value()
     for path in SECRET_FREE_PAGES:
@@ -43,7 +72,7 @@ def test_the_secret_is_in_no_table_no_log_and_no_later_page(owner_client, all_lo
         assert response.status_code == 200, path
         assert secret not in response.content.decode(), path
     assert secret not in all_logs.text
-    assert all(secret not in str(record.__dict__) for record in all_logs.records)
+    assert all(secret not in record.getMessage() for record in all_logs.records)
 
 
 def test_the_portal_secret_is_in_no_table_and_no_later_page(owner_client, all_logs):
