@@ -1,5 +1,8 @@
 """JSON errors for every machine-facing path; HTML stays for the portal."""
 
+import sys
+
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework.views import exception_handler
@@ -27,6 +30,13 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """500, or 503 with Retry-After while the database is unreachable (the app reconnects by itself)."""
+    if isinstance(sys.exc_info()[1], DatabaseError):
+        message = "The service is temporarily unavailable. Try again in a few seconds."
+        headers = {"Retry-After": "5"}
+        if wants_json(request):
+            return JsonResponse({"detail": message}, status=503, headers=headers)
+        return HttpResponse(message, status=503, content_type="text/plain", headers=headers)
     if wants_json(request):
         return JsonResponse({"detail": "Internal server error."}, status=500)
     return defaults.server_error(request)
