@@ -62,3 +62,35 @@ def test_anonymous_visitor_is_sent_to_sign_in(client):
     response = client.get(reverse("accounts:profile"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_two_factor_authentication_can_be_set_up_after_confirming_the_password(owner_client):
+    assert owner_client.get(reverse("mfa_index")).status_code == 200
+    assert owner_client.get(reverse("mfa_activate_totp"))["Location"].startswith(reverse("account_reauthenticate"))
+    owner_client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    activate = owner_client.get(reverse("mfa_activate_totp"))
+    assert activate.status_code == 200
+    assert activate.status_code == 200
+    assert b"otpauth://" in activate.content or b"data:image" in activate.content
+
+
+def test_a_totp_protected_user_is_asked_for_a_code_at_sign_in(client, owner):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(owner.user, generate_totp_secret())
+    assert Authenticator.objects.filter(user=owner.user).exists()
+    response = client.post(reverse("account_login"), {"login": "owner@example.com", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
+    assert client.get(reverse("accounts:profile")).status_code == 302
+
+
+def test_password_reset_mails_a_link(client, owner, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": "owner@example.com"})
+    assert response.status_code == 302
+    assert "/accounts/password/reset/key/" in mailoutbox[0].body
+
+
+def test_password_change_page_is_there(owner_client):
+    assert owner_client.get(reverse("account_change_password")).status_code == 200
