@@ -3,15 +3,16 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import active_membership
+from accounts.audit import client_ip
 from accounts.models import Membership
-from credentials import services
+from credentials import leaks, services, throttling
 from credentials.authentication import Principal
 from credentials.models import Credential
 from credentials.scopes import ALL_SCOPES
@@ -110,6 +111,47 @@ class CredentialListCreate(APIView):
             status=status.HTTP_201_CREATED,
             headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
         )
+
+
+class LeakReportInput(serializers.Serializer):
+    secret = serializers.CharField(max_length=200, trim_whitespace=True, help_text="The client secret you found.")
+    source = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, help_text="Where you found it (a URL, a file)."
+    )
+
+
+class LeakReportOutput(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class AcceptedThenProcess(Response):
+    """A 202 whose follow-up work runs when the server closes the response, after it was sent."""
+
+    def __init__(self, data, after) -> None:
+        super().__init__(data, status=status.HTTP_202_ACCEPTED)
+        self._after = after
+
+    def close(self) -> None:
+        super().close()
+        self._after()
+
+
+class ReportLeak(APIView):
+    """Anyone who finds one of our secrets in the wild reports it here; no account needed."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    @extend_schema(request=LeakReportInput, responses={202: LeakReportOutput})
+    def post(self, request: Request) -> Response:
+        wait = throttling.take("leak_reports_per_ip", client_ip(request) or "-")
+        if wait is not None:
+            raise Throttled(wait)
+        data = LeakReportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = leaks.record_leak_report(request=request, **data.validated_data)
+        body = {"detail": "Thank you. If this is one of our secrets, it is revoked and its owner is told."}
+        return AcceptedThenProcess(body, after=lambda: leaks.process_leak_report(report.pk))
 
 
 class CredentialDetail(APIView):

@@ -84,3 +84,23 @@ class RevokedToken(models.Model):
 
     def __str__(self) -> str:
         return self.jti
+
+
+class LeakReport(models.Model):
+    """A secret someone found in the wild. Only its digest is kept, matched or not."""
+
+    secret_digest = models.CharField(max_length=64, db_index=True)
+    source = models.CharField(max_length=500, blank=True, help_text="Where the reporter found it, if they said.")
+    reporter_ip = models.GenericIPAddressField(null=True, blank=True)
+    reporter_user_agent = models.CharField(max_length=255, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    matched = models.BooleanField(null=True)
+    account = models.ForeignKey(Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    client_id = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Leak report {self.pk} ({'matched' if self.matched else 'no match'})"

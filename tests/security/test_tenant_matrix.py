@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import Invitation, Membership, Role
 from accounts.services import token_digest
+from credentials import keys
 from credentials.models import Credential
 from credentials.services import generate_credential
 from regional.models import Instance, SshPublicKey
@@ -51,6 +52,7 @@ MATRIX = {
     "api-regions": ("/api/v1/regions", ["get"]),
     "api-credentials": ("/api/v1/credentials/", ["get", "post"]),
     "api-credential": ("/api/v1/credentials/{b_client_id}/", ["get", "delete"]),
+    "api-report-leak": ("/api/v1/credentials/report-leak", ["post"]),
     "accounts:profile": ("/settings/", ["get"]),
     "accounts:switch": ("/settings/switch/", ["post"]),
     "accounts:access": ("/settings/access/", ["get"]),
@@ -87,6 +89,7 @@ OWN_DATA_ENDPOINTS = {
     "api-me",
     "api-regions",
     "api-credentials",
+    "api-report-leak",
     "accounts:profile",
     "accounts:access",
     "accounts:grant_access",
@@ -185,6 +188,8 @@ def body_for(name: str, world) -> tuple[object, str]:
         return f"token={world['b_token']}&client_id={a_id}&client_secret={world['a_secret']}", form
     if name == "accounts:switch":
         return {"account": world["values"]["b_account"]}, None
+    if name == "api-report-leak":  # anyone may report a leaked secret; guessing one must not help
+        return {"secret": keys.new_secret()}, "application/json"
     if name == "credentials:delete":
         return {"name": "b-secret-name"}, None
     if name.startswith(("api-", "regional-")):

@@ -1,0 +1,73 @@
+"""Leak response: anyone may report a secret found in the wild; a match is revoked at once.
+
+The answer is the same 202 whether or not the secret matched, and the work done before it is
+the same too (store the digest of what was reported). Looking it up, revoking and emailing
+happen after the response has been sent, so its timing tells nothing either.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts import audit
+from accounts.audit import client_ip
+from accounts.models import Membership
+from credentials import keys
+from credentials.models import Credential, LeakReport
+
+
+def record_leak_report(*, secret: str, source: str = "", request: HttpRequest | None = None) -> LeakReport:
+    return LeakReport.objects.create(
+        secret_digest=keys.digest(secret),
+        source=source[:500],
+        reporter_ip=client_ip(request),
+        reporter_user_agent=request.META.get("HTTP_USER_AGENT", "")[:255] if request is not None else "",
+    )
+
+
+@transaction.atomic
+def process_leak_report(report_id: int) -> None:
+    """Revoke the matching credential and tell its member and the account owner. Idempotent."""
+    report = LeakReport.objects.select_for_update().get(pk=report_id)
+    if report.processed_at is not None:
+        return
+    credential = (
+        Credential.objects.select_related("membership__user", "membership__account")
+        .filter(secret_digest=report.secret_digest)
+        .first()
+    )
+    report.processed_at, report.matched = timezone.now(), credential is not None
+    if credential is not None:
+        account, member = credential.membership.account, credential.membership.user
+        report.account, report.client_id = account, credential.client_id
+        credential.delete()
+        audit.record(
+            account=account,
+            actor=None,
+            action="credential.leak_revoked",
+            target=f"{credential.name} ({credential.client_id}) reported from {report.reporter_ip or 'unknown'}"
+            + (f" found at {report.source}" if report.source else ""),
+            subject=member,
+        )
+        transaction.on_commit(lambda: _notify(credential, account, member, report))
+    report.save()
+
+
+def _notify(credential: Credential, account, member, report: LeakReport) -> None:
+    owner = Membership.objects.for_account(account).filter(role="owner").first()
+    recipients = sorted({member.email, *([owner.user.email] if owner else [])})
+    send_mail(
+        subject=f"Credential {credential.name} was revoked: its secret was reported as leaked",
+        message=(
+            f"The client secret of credential {credential.name} ({credential.client_id}) of {member.email} in "
+            f"account {account} was reported as publicly exposed on {report.received_at:%Y-%m-%d %H:%M} UTC"
+            + (f" (found at {report.source})" if report.source else "")
+            + ".\n\nWe revoked it at once: it and every access token made with it stopped working immediately. "
+            "Generate a new credential in Account Settings > Credentials, update your programs, and find out "
+            "how the secret was exposed."
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=recipients,
+    )
