@@ -231,9 +231,13 @@ OAUTH_ISSUER = os.environ.get("OAUTH_ISSUER", "http://127.0.0.1:8000").rstrip("/
 OAUTH_AUDIENCE = os.environ.get("OAUTH_AUDIENCE", f"{OAUTH_ISSUER}/regional")
 OAUTH_ACCESS_TOKEN_LIFETIME = int(os.environ.get("OAUTH_ACCESS_TOKEN_LIFETIME", "3600"))
 BEARER_REALM = "caas"
-# Fixed windows on the shared cache: (how many, per seconds).
+# Fixed windows on the shared cache: (how many, per seconds); THROTTLE_<NAME>="count/seconds" overrides.
 THROTTLE_RATES = {
-    "failed_auth_per_client": (10, 60),
-    "failed_auth_per_ip": (30, 60),
-    "token_per_credential": (60, 60),
+    name: tuple(int(part) for part in os.environ.get(f"THROTTLE_{name.upper()}", default).split("/"))
+    for name, default in {
+        "failed_auth_per_client": "10/60",
+        "failed_auth_per_ip": "30/60",
+        "token_per_credential": "60/60",
+        "leak_reports_per_ip": "10/60",
+    }.items()
 }
