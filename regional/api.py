@@ -67,6 +67,17 @@ class Pagination(LimitOffsetPagination):
     max_limit = 200
 
 
+def paginated(output: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The envelope Pagination answers with, for the schema."""
+    fields = {
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": output(many=True),
+    }
+    return type(f"Paginated{output.__name__}", (serializers.Serializer,), fields)
+
+
 class RegionalView(APIView):
     """Bearer only. Resolves the region (404 when unknown or disabled) and refuses (403) a token
     of another account than the one in the path, whatever the member may reach elsewhere."""
@@ -96,8 +107,21 @@ class InstanceTypeList(RegionalView):
         return Response(InstanceTypeOutput(self.region.instance_types.all(), many=True).data)
 
 
+class BenchmarkOpenInstanceTypeList(APIView):
+    """`make bench`'s baseline: InstanceTypeList's region lookup and catalogue query with no
+    authentication and no account check. Routed only when BENCHMARK_OPEN_ENDPOINTS is on."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    schema = None
+
+    def get(self, request: Request, region: str, cloudaccount_id: str) -> Response:
+        found = enabled_region_or_404(region)
+        return Response(InstanceTypeOutput(found.instance_types.all(), many=True).data)
+
+
 class SshKeyList(RegionalView):
-    @extend_schema(responses=SshKeyOutput(many=True))
+    @extend_schema(responses=paginated(SshKeyOutput))
     def get(self, request: Request, region: str, cloudaccount_id: str) -> Response:
         keys = SshPublicKey.objects.in_scope(self.account, self.region).select_related("region")
         paginator = Pagination()
@@ -145,7 +169,7 @@ class SshKeyDetail(RegionalView):
 class InstanceList(RegionalView):
     @extend_schema(
         parameters=[OpenApiParameter("status", enum=InstanceStatus.values, required=False)],
-        responses=InstanceOutput(many=True),
+        responses=paginated(InstanceOutput),
     )
     def get(self, request: Request, region: str, cloudaccount_id: str) -> Response:
         instances = Instance.objects.in_scope(self.account, self.region).select_related("region", "instance_type")

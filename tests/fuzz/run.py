@@ -1,0 +1,58 @@
+"""schemathesis against /api/schema/ on a live gunicorn server (run by .ci/run; not by pytest).
+
+It seeds one member with a credential, gets a real access token, and lets schemathesis call
+every operation: the run fails on any server error (5xx) or any answer that breaks the schema.
+The client secret never leaves this process.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests import harness
+
+VAR = harness.ROOT / "var" / "fuzz"
+DATABASE, REDIS_DB, PORT = "caas_fuzz", 5, 8781
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+MAX_EXAMPLES = os.environ.get("FUZZ_MAX_EXAMPLES", "40")
+# The fuzzer fails client authentication on purpose thousands of times from one address.
+UNTHROTTLED = {"THROTTLE_FAILED_AUTH_PER_IP": "1000000/60", "THROTTLE_FAILED_AUTH_PER_CLIENT": "1000000/60"}
+
+
+def main() -> int:
+    VAR.mkdir(parents=True, exist_ok=True)
+    env = harness.environment(DATABASE, REDIS_DB, **UNTHROTTLED)
+    harness.prepare(env, DATABASE, REDIS_DB)
+    [(client_id, secret)], account = harness.seed_member(env, "fuzz@example.com", ["fuzz"])
+    config = VAR / "schemathesis.toml"  # out of the pytest rootdir's reach: its plugin reads this file too
+    config.write_text(f'[parameters]\n"path.region" = "us-region-1"\n"path.cloudaccount_id" = "{account}"\n')
+    with harness.gunicorn(env, PORT, VAR / "server.log") as base:
+        token = requests.post(
+            f"{base}/oauth2/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret), timeout=10
+        ).json()["access_token"]
+        command = [
+            str(Path(sys.executable).with_name("schemathesis")),
+            "--config-file",
+            str(config),
+            "run",
+            f"{base}/api/schema/",
+            "--header",
+            f"Authorization: Bearer {token}",
+            "--checks",
+            CHECKS,
+            "--max-examples",
+            MAX_EXAMPLES,
+            "--workers",
+            "1",
+            "--suppress-health-check",
+            "all",
+        ]
+        return subprocess.run(command, cwd=VAR, check=False).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""A throwaway production-like server for the drills that run outside pytest (tests/fuzz, tests/faults):
+a fresh PostgreSQL database, one member with a credential, and gunicorn on a loopback port."""
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def environment(database: str, redis_db: int, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+        "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_SECURE_COOKIES": "false",
+        "DJANGO_HSTS_SECONDS": "0",
+        **extra,
+    }
+
+
+def prepare(env: dict[str, str], database: str, redis_db: int) -> None:
+    """A new database with the schema and static files, and an empty cache."""
+    psql = ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c"]
+    quiet = {**env, "PGOPTIONS": "-c client_min_messages=warning"}
+    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {database}"], check=True, env=quiet)
+    subprocess.run([*psql, f"CREATE DATABASE {database}"], check=True, env=quiet)
+    subprocess.run(["redis-cli", "-n", str(redis_db), "flushdb"], check=True, capture_output=True)
+    for command in (["migrate", "--no-input", "-v", "0"], ["collectstatic", "--no-input", "-v", "0"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
+
+
+def seed_member(env: dict[str, str], email: str, names: list[str]) -> tuple[list[tuple[str, str]], str]:
+    """A user owning a new account, with credentials: [(client_id, secret)], cloud account id.
+    The secrets stay in this process; nothing is printed."""
+    os.environ.update({k: v for k, v in env.items() if k.startswith(("DATABASE", "REDIS", "DJANGO"))})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    from accounts.models import User
+    from accounts.services import open_account
+    from credentials.services import generate_credential
+
+    user = User.objects.create_user(email, secrets.token_urlsafe(16))
+    account = open_account(owner=user)
+    membership = user.memberships.get()
+    made = [generate_credential(membership=membership, name=name) for name in names]
+    connections.close_all()
+    return [(credential.client_id, secret) for credential, secret in made], account.cloud_account_id
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], port: int, log: Path, workers: int = 2):
+    """gunicorn on 127.0.0.1:port until the block ends (stopped even when it fails)."""
+    with open(log, "w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                try:
+                    if requests.get(f"{base}/readyz", timeout=1).ok:
+                        break
+                except requests.RequestException:
+                    pass
+                time.sleep(0.1)
+            yield base
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=20)
