@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_ENV := DJANGO_DEBUG=true
 
-.PHONY: help install install-dev run test test-postgres lint fmt
+.PHONY: help install install-dev run test test-postgres lint fmt bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ run: install ## Install, migrate and serve the portal on http://127.0.0.1:8000 (
 
 test: install-dev ## Install the dev requirements and run the whole suite (SQLite unless DATABASE_URL is set)
 	$(BIN)/pytest
+
+bench: install-dev ## Benchmark bearer auth and the token endpoint with wrk (docs/performance.md)
+	$(BIN)/python bench/run.py
 
 lint: install-dev ## ruff check and format check
 	$(BIN)/ruff check .

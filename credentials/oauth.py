@@ -113,10 +113,11 @@ def authenticate_client(request: HttpRequest, params: dict[str, str]) -> Credent
         client_id, secret = params["client_id"], params["client_secret"]
     else:
         raise _invalid_client(basic=False)
-    for name, ident in (("failed_auth_per_ip", client_ip(request) or "-"), ("failed_auth_per_client", client_id)):
-        wait = throttling.retry_after(name, ident)
-        if wait is not None:
-            raise _too_many(wait)
+    wait = throttling.first_retry_after(
+        ("failed_auth_per_ip", client_ip(request) or "-"), ("failed_auth_per_client", client_id)
+    )
+    if wait is not None:
+        raise _too_many(wait)
     credential = credential_for_client(client_id, secret)
     if credential is None:
         _note_failure(request, client_id)

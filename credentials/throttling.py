@@ -24,6 +24,16 @@ def retry_after(name: str, ident: str) -> int | None:
     return wait if cache.get(key, 0) >= limit else None
 
 
+def first_retry_after(*checks: tuple[str, str]) -> int | None:
+    """retry_after() of the first (name, ident) over its limit, or None: one cache round trip for all."""
+    windows = [_window(name, ident) for name, ident in checks]
+    counts = cache.get_many([key for key, _limit, _period, _wait in windows])
+    for key, limit, _period, wait in windows:
+        if counts.get(key, 0) >= limit:
+            return wait
+    return None
+
+
 def hit(name: str, ident: str) -> None:
     key, _limit, period, _wait = _window(name, ident)
     if not cache.add(key, 1, timeout=period + 1):
@@ -34,8 +44,14 @@ def hit(name: str, ident: str) -> None:
 
 
 def take(name: str, ident: str) -> int | None:
-    """Count one use; returns seconds to wait when the limit was already reached."""
-    wait = retry_after(name, ident)
-    if wait is None:
-        hit(name, ident)
-    return wait
+    """Count one use; returns seconds to wait when the limit was already reached.
+
+    Increments first and compares after: one atomic step (fewer cache round trips than a read
+    and then a write, and two concurrent uses cannot both slip in under the limit).
+    """
+    key, limit, period, wait = _window(name, ident)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the first use in this window
+        count = 1 if cache.add(key, 1, timeout=period + 1) else cache.incr(key)
+    return wait if count > limit else None
