@@ -170,18 +170,24 @@ def _verified_claims(value: str) -> dict | None:
         return None
 
 
+def _client_and_token(request: HttpRequest) -> tuple[Credential, dict | None]:
+    """What revocation and introspection both start with: an authenticated client, and the
+    claims of the `token` parameter when it is one of our valid access tokens."""
+    params = form_parameters(request)
+    credential = authenticate_client(request, params)
+    if "token" not in params:
+        raise invalid_request("The token parameter is missing.")
+    return credential, _verified_claims(params["token"])
+
+
 @csrf_exempt
 def revoke(request: HttpRequest) -> JsonResponse:
     """RFC 7009. A client can revoke only its own tokens; anything else is left alone, and the
     answer is 200 either way, so the endpoint tells nothing about tokens it did not issue."""
     try:
-        params = form_parameters(request)
-        credential = authenticate_client(request, params)
-        if "token" not in params:
-            raise invalid_request("The token parameter is missing.")
+        credential, claims = _client_and_token(request)
     except OAuthError as error:
         return error.response()
-    claims = _verified_claims(params["token"])
     if claims is not None and claims["client_id"] == credential.client_id:
         _, created = RevokedToken.objects.get_or_create(
             jti=claims["jti"], defaults={"expires_at": datetime.fromtimestamp(claims["exp"], tz=UTC)}
@@ -201,13 +207,9 @@ def revoke(request: HttpRequest) -> JsonResponse:
 def introspect(request: HttpRequest) -> JsonResponse:
     """RFC 7662, for resource servers holding a credential of the same account."""
     try:
-        params = form_parameters(request)
-        caller = authenticate_client(request, params)
-        if "token" not in params:
-            raise invalid_request("The token parameter is missing.")
+        caller, claims = _client_and_token(request)
     except OAuthError as error:
         return error.response()
-    claims = _verified_claims(params["token"])
     inactive = JsonResponse({"active": False}, headers=NO_STORE)
     if claims is None or claims.get("cloud_account_id") != caller.membership.account.cloud_account_id:
         return inactive
