@@ -57,11 +57,19 @@ def usable_credentials():
     )
 
 
+def unique_or_none(queryset) -> Credential | None:
+    """The row a unique lookup finds; get() skips the ORDER BY that first() would add and plan."""
+    try:
+        return queryset.get()
+    except Credential.DoesNotExist:
+        return None
+
+
 def credential_for_secret(secret: str) -> Credential | None:
     if not keys.is_well_formed(secret):
         return None
     digest = keys.digest(secret)
-    credential = usable_credentials().filter(secret_digest=digest).first()
+    credential = unique_or_none(usable_credentials().filter(secret_digest=digest))
     if credential is None or not hmac.compare_digest(credential.secret_digest, digest):
         return None
     return credential
@@ -72,7 +80,7 @@ def credential_for_client(client_id: str, secret: str) -> Credential | None:
     digest = keys.digest(secret) if keys.is_well_formed(secret) else UNKNOWN_DIGEST
     credential = None
     if keys.CLIENT_ID_PATTERN.fullmatch(client_id):
-        credential = usable_credentials().filter(client_id=client_id).first()
+        credential = unique_or_none(usable_credentials().filter(client_id=client_id))
     expected = credential.secret_digest if credential is not None else UNKNOWN_DIGEST
     matches = hmac.compare_digest(expected, digest)
     return credential if matches and credential is not None and digest != UNKNOWN_DIGEST else None
@@ -157,11 +165,10 @@ class BearerAuthentication(BaseAuthentication):
             claims = tokens.decode(token)
         except tokens.InvalidToken as error:
             self._fail(request, ip, str(error))
-        credential = (
+        credential = unique_or_none(
             usable_credentials()
             .filter(client_id=claims["client_id"])
             .annotate(token_revoked=Exists(RevokedToken.objects.filter(jti=claims["jti"])))
-            .first()
         )
         if credential is None:
             self._fail(request, ip, "The credential behind this access token was deleted or revoked.")

@@ -9,10 +9,10 @@ from regional.models import Region
 
 
 def enabled_region_or_404(slug: str) -> Region:
-    region = Region.objects.filter(slug=slug, enabled=True).first()
-    if region is None:
-        raise Http404(f"There is no region {slug}.")
-    return region
+    try:
+        return Region.objects.get(slug=slug, enabled=True)
+    except Region.DoesNotExist:
+        raise Http404(f"There is no region {slug}.") from None
 
 
 def resource_or_404(
