@@ -28,6 +28,7 @@ also on failure and Ctrl-C. Settings, all optional, by environment variable:
                            optimisation) with this harness and this .venv
 """
 
+import fcntl
 import json
 import os
 import platform
@@ -517,6 +518,13 @@ def main() -> int:
     if SMALL < HOT_CREDENTIALS or LARGE <= SMALL or TOKEN_CLIENTS > SMALL:
         raise BenchError(f"need {HOT_CREDENTIALS} <= BENCH_TOKEN_CLIENTS <= BENCH_SMALL < BENCH_LARGE")
     OUT.mkdir(parents=True, exist_ok=True)
+    lock = (OUT / "run.lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when this process ends
+    except BlockingIOError:
+        raise BenchError("another make bench is running (it owns caas_bench and the port)") from None
+    if port_is_open(PORT):
+        raise BenchError(f"something already listens on 127.0.0.1:{PORT}; set BENCH_PORT (8770-8779)")
     binary = find_wrk()
     check_services()
     env = server_env()
