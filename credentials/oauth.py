@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from accounts import audit
 from accounts.audit import client_ip
 from credentials import signing, throttling, tokens
-from credentials.authentication import credential_for_client, record_use, usable_credentials
+from credentials.authentication import by_client_id_with_revocation, credential_for_client, record_use
 from credentials.models import Credential, RevokedToken
 from credentials.scopes import SCOPES, parse_scope
 
@@ -213,9 +213,8 @@ def introspect(request: HttpRequest) -> JsonResponse:
     inactive = JsonResponse({"active": False}, headers=NO_STORE)
     if claims is None or claims.get("cloud_account_id") != caller.membership.account.cloud_account_id:
         return inactive
-    if RevokedToken.objects.filter(jti=claims["jti"]).exists():
-        return inactive
-    if not usable_credentials().filter(client_id=claims["client_id"]).exists():
+    behind = by_client_id_with_revocation.get(claims["client_id"], jti=claims["jti"])
+    if behind is None or behind.token_revoked:
         return inactive
     body = {"active": True, "token_type": "Bearer", **claims}
     return JsonResponse(body, headers=NO_STORE)
