@@ -66,10 +66,32 @@ class Account(models.Model):
     )
     name = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
+    credential_max_lifetime_days = models.PositiveSmallIntegerField(
+        "longest credential lifetime (days)",
+        null=True,
+        blank=True,
+        help_text="The owner's cap on credential expiry; empty allows credentials that never expire.",
+    )
+    disable_unused_credentials_after_days = models.PositiveSmallIntegerField(
+        "disable credentials unused for (days)",
+        null=True,
+        blank=True,
+        help_text="enforce_credential_policies disables credentials unused this long; empty turns it off.",
+    )
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(cloud_account_id__length=12), name="account_id_has_12_digits")
+            models.CheckConstraint(condition=models.Q(cloud_account_id__length=12), name="account_id_has_12_digits"),
+            models.CheckConstraint(
+                condition=models.Q(credential_max_lifetime_days__isnull=True)
+                | models.Q(credential_max_lifetime_days__gte=1),
+                name="account_credential_lifetime_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(disable_unused_credentials_after_days__isnull=True)
+                | models.Q(disable_unused_credentials_after_days__gte=1),
+                name="account_unused_days_positive",
+            ),
         ]
 
     def __str__(self) -> str:

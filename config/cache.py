@@ -6,7 +6,7 @@ logins) can live without it for a while; none of them may turn a cache outage in
 
 import logging
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis import exceptions as redis_errors
 
 logger = logging.getLogger(__name__)
@@ -25,7 +25,31 @@ def _fail_open(name: str, fallback):
     return method
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """One `redis.Redis` per connection pool, kept for the process's life.
+
+    Django builds a new one on every cache call (about 70 µs of CPU: an event dispatcher and a
+    table of a few hundred response callbacks); it holds no connection of its own, the pool does,
+    so sharing it changes nothing else, reconnecting after an outage included.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(pool)
+        if client is None:
+            client = self._clients[pool] = self._client(connection_pool=pool)
+        return client
+
+
 class FailOpenRedisCache(RedisCache):
+    def __init__(self, server, params) -> None:
+        super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
+
     get = _fail_open("get", lambda key, default=None, version=None: default)
     get_many = _fail_open("get_many", {})
     add = _fail_open("add", False)

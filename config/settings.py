@@ -241,3 +241,9 @@ THROTTLE_RATES = {
         "leak_reports_per_ip": "10/60",
     }.items()
 }
+# Per-credential usage (credentials/usage.py): each process writes its counters at least this often,
+# and sooner once this many (credential, hour, region) keys are waiting.
+USAGE_FLUSH_SECONDS = int(os.environ.get("USAGE_FLUSH_SECONDS", "30"))
+USAGE_MAX_PENDING = int(os.environ.get("USAGE_MAX_PENDING", "1000"))
+# Credential governance: reminders this many days before a credential expires (banner and email).
+CREDENTIAL_EXPIRY_NOTICE_DAYS = 7

@@ -20,8 +20,8 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from accounts.audit import client_ip
 from accounts.models import Account, Membership, User
-from credentials import keys, throttling, tokens
-from credentials.models import Credential, RevokedToken
+from credentials import keys, throttling, tokens, usage
+from credentials.models import Credential, RevokedToken, Status
 from credentials.scopes import ALL_SCOPES
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -40,6 +40,10 @@ class Principal:
     scopes: frozenset[str]
     method: str
     token_id: str | None = None
+    regions: frozenset[str] | None = None
+
+    def allows_region(self, slug: str) -> bool:
+        return self.regions is None or slug in self.regions
 
     @property
     def account(self) -> Account:
@@ -51,7 +55,8 @@ class Principal:
 
 
 def usable_credentials():
-    """Credentials that may authenticate: their member still belongs to the account and is active."""
+    """Credentials whose member still belongs to the account and is active. Whether the credential
+    itself is disabled or expired is checked after the lookup (refusal()), to say which it is."""
     return Credential.objects.select_related("membership__user", "membership__account").filter(
         membership__user__is_active=True
     )
@@ -178,12 +183,31 @@ def credential_for_client(client_id: str, secret: str) -> Credential | None:
     return credential if matches and credential is not None and digest != UNKNOWN_DIGEST else None
 
 
-def record_use(credential: Credential, ip: str | None) -> None:
-    """At most one write a minute per credential, not one per request."""
+def refusal(credential: Credential) -> str | None:
+    """Why a credential that was found may not be used now, or None."""
+    status = credential.status
+    if status == Status.DISABLED:
+        return "The credential is disabled. Its member can enable it again in the portal."
+    if status == Status.EXPIRED:
+        return f"The credential expired at {credential.expires_at:%Y-%m-%d %H:%M} UTC."
+    return None
+
+
+def region_refusal(regions, region: str | None) -> str | None:
+    if region is None or regions is None or region in regions:
+        return None
+    return f"This credential may be used only in {', '.join(sorted(regions))}, not in {region}."
+
+
+def record_use(credential: Credential, ip: str | None, region: str | None = None) -> None:
+    """Counts the request in memory (usage.py); at most one database write a minute per credential."""
+    usage.record_request(credential.pk, region)
     now = timezone.now()
     if credential.last_used_at is None or now - credential.last_used_at >= LAST_USED_RESOLUTION:
-        Credential.objects.filter(pk=credential.pk).update(last_used_at=now, last_used_ip=ip)
-        credential.last_used_at, credential.last_used_ip = now, ip
+        Credential.objects.filter(pk=credential.pk).update(
+            last_used_at=now, last_used_ip=ip, last_used_region=region or ""
+        )
+        credential.last_used_at, credential.last_used_ip, credential.last_used_region = now, ip, region or ""
 
 
 def challenge(error: str | None = None, description: str | None = None, **extra: str) -> str:
@@ -232,15 +256,20 @@ class BearerAuthentication(BaseAuthentication):
         wait = throttling.retry_after("failed_auth_per_ip", ip or "-")
         if wait is not None:
             raise exceptions.Throttled(wait, "Too many failed authentication attempts.")
+        region = (request.parser_context or {}).get("kwargs", {}).get("region")
         if tokens.looks_like_jwt(token):
-            credential, scopes, token_id = self._from_access_token(request, token, ip)
+            credential, scopes, token_id, regions = self._from_access_token(request, token, ip)
             method = "access_token"
         else:
             credential = credential_for_secret(token)
             if credential is None:
                 self._fail(request, ip, "The client secret is invalid or has been revoked.")
             scopes, token_id, method = ALL_SCOPES, None, "client_secret"
-        record_use(credential, ip)
+            regions = frozenset(credential.regions) or None
+        problem = refusal(credential) or region_refusal(regions, region)
+        if problem is not None:
+            self._refuse(request, credential, ip, region, problem)
+        record_use(credential, ip, region)
         principal = Principal(
             membership=credential.membership,
             credential_id=credential.pk,
@@ -249,6 +278,7 @@ class BearerAuthentication(BaseAuthentication):
             scopes=scopes,
             method=method,
             token_id=token_id,
+            regions=regions,
         )
         return credential.membership.user, principal
 
@@ -261,11 +291,19 @@ class BearerAuthentication(BaseAuthentication):
         if credential is None:
             self._fail(request, ip, "The credential behind this access token was deleted or revoked.")
         if credential.token_revoked:
-            self._fail(request, ip, "The access token has been revoked.")
-        return credential, frozenset(claims["scope"].split()) & ALL_SCOPES, claims["jti"]
+            self._refuse(request, credential, ip, None, "The access token has been revoked.")
+        scopes = frozenset(claims["scope"].split()) & ALL_SCOPES
+        return credential, scopes, claims["jti"], tokens.regions_in_audience(claims["aud"])
 
     def _fail(self, request, ip: str | None, description: str):
+        """A guess (an unknown secret, a forged or foreign token) counts towards the address's block."""
         throttling.hit("failed_auth_per_ip", ip or "-")
+        request._bearer_error = description
+        raise InvalidToken(description)
+
+    def _refuse(self, request, credential: Credential, ip: str | None, region: str | None, description: str):
+        """A real credential used where or when it may not be: shown in its usage, not a guess."""
+        usage.record_failure(credential.pk, region, ip, description)
         request._bearer_error = description
         raise InvalidToken(description)
 

@@ -2,11 +2,19 @@
 
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from accounts.models import Account, Membership
 
 MAX_CREDENTIALS = 2
 SLOTS = range(1, MAX_CREDENTIALS + 1)
+EXPIRY_CHOICES = [(30, "30 days"), (90, "90 days"), (365, "365 days"), (None, "Never")]
+
+
+class Status(models.TextChoices):
+    ACTIVE = "active", "Active"
+    EXPIRED = "expired", "Expired"
+    DISABLED = "disabled", "Disabled"
 
 
 class CredentialQuerySet(models.QuerySet):
@@ -35,6 +43,17 @@ class Credential(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_used_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    last_used_region = models.CharField(max_length=40, blank=True, editable=False)
+    regions = models.JSONField(
+        default=list, blank=True, editable=False, help_text="Region slugs it may be used in; empty means every region."
+    )
+    expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expiry_reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    disabled_reason = models.CharField(max_length=200, blank=True, editable=False)
+    enabled_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When it was last re-enabled; restarts the unused clock."
+    )
 
     objects = CredentialQuerySet.as_manager()
 
@@ -47,10 +66,37 @@ class Credential(models.Model):
             models.UniqueConstraint(fields=["membership", "slot"], name="credential_at_most_two_per_member"),
             models.UniqueConstraint("membership", Lower("name"), name="credential_name_unique_per_member"),
             models.CheckConstraint(condition=~models.Q(name=""), name="credential_name_not_empty"),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=models.F("created_at")),
+                name="credential_expires_after_creation",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(disabled_at__isnull=False) | models.Q(disabled_reason=""),
+                name="credential_reason_only_when_disabled",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.client_id})"
+
+    def status_at(self, now) -> Status:
+        if self.disabled_at is not None:
+            return Status.DISABLED
+        if self.expires_at is not None and self.expires_at <= now:
+            return Status.EXPIRED
+        return Status.ACTIVE
+
+    @property
+    def status(self) -> Status:
+        return self.status_at(timezone.now())
+
+    def allows_region(self, slug: str) -> bool:
+        return not self.regions or slug in self.regions
+
+    @property
+    def unused_since(self):
+        """The start of the unused clock that an owner's policy measures."""
+        return max(moment for moment in (self.created_at, self.last_used_at, self.enabled_at) if moment is not None)
 
 
 class SigningKey(models.Model):
@@ -104,3 +150,39 @@ class LeakReport(models.Model):
 
     def __str__(self) -> str:
         return f"Leak report {self.pk} ({'matched' if self.matched else 'no match'})"
+
+
+class CredentialUsage(models.Model):
+    """Requests and refusals of one credential in one region and hour, flushed from memory (usage.py)."""
+
+    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="usage")
+    hour = models.DateTimeField(help_text="The start of the hour, UTC.")
+    region = models.CharField(max_length=40, blank=True, help_text="Empty for the management API.")
+    requests = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["hour", "region"]
+        constraints = [
+            models.UniqueConstraint(fields=["credential", "hour", "region"], name="credential_usage_one_row_per_hour")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credential_id} {self.hour:%Y-%m-%d %H}h {self.region or 'api'}"
+
+
+class CredentialFailure(models.Model):
+    """A recent refused request that named this credential; only the latest few are kept."""
+
+    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="failures")
+    at = models.DateTimeField()
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    region = models.CharField(max_length=40, blank=True)
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["credential", "-at"], name="credential_failure_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.credential_id} {self.at:%Y-%m-%d %H:%M} {self.reason}"

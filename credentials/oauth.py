@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET
 
 from accounts import audit
 from accounts.audit import client_ip
-from credentials import signing, throttling, tokens
-from credentials.authentication import by_client_id_with_revocation, credential_for_client, record_use
+from credentials import signing, throttling, tokens, usage
+from credentials.authentication import by_client_id_with_revocation, credential_for_client, record_use, refusal
 from credentials.models import Credential, RevokedToken
 from credentials.scopes import SCOPES, parse_scope
 
@@ -89,6 +89,8 @@ def _note_failure(request: HttpRequest, client_id: str) -> None:
     throttling.hit("failed_auth_per_ip", client_ip(request) or "-")
     throttling.hit("failed_auth_per_client", client_id)
     credential = Credential.objects.select_related("membership__account").filter(client_id=client_id).first()
+    if credential is not None:
+        usage.record_failure(credential.pk, None, client_ip(request), "Wrong client secret at the token endpoint.")
     if credential is not None and cache.add(f"auth-failure-logged:{client_id}", 1, timeout=60):
         audit.record(
             account=credential.membership.account,
@@ -122,6 +124,10 @@ def authenticate_client(request: HttpRequest, params: dict[str, str]) -> Credent
     if credential is None:
         _note_failure(request, client_id)
         raise _invalid_client(basic=basic is not None)
+    problem = refusal(credential)
+    if problem is not None:
+        usage.record_failure(credential.pk, None, client_ip(request), problem)
+        raise OAuthError("invalid_client", problem, 401)
     return credential
 
 
@@ -214,7 +220,7 @@ def introspect(request: HttpRequest) -> JsonResponse:
     if claims is None or claims.get("cloud_account_id") != caller.membership.account.cloud_account_id:
         return inactive
     behind = by_client_id_with_revocation.get(claims["client_id"], jti=claims["jti"])
-    if behind is None or behind.token_revoked:
+    if behind is None or behind.token_revoked or refusal(behind) is not None:
         return inactive
     body = {"active": True, "token_type": "Bearer", **claims}
     return JsonResponse(body, headers=NO_STORE)

@@ -40,7 +40,7 @@ def issue(credential: Credential, scopes: frozenset[str]) -> IssuedToken:
     claims = {
         "iss": settings.OAUTH_ISSUER,
         "sub": credential.client_id,
-        "aud": settings.OAUTH_AUDIENCE,
+        "aud": audience(credential.regions),
         "iat": now,
         "exp": now + lifetime,
         "jti": jti,
@@ -50,6 +50,32 @@ def issue(credential: Credential, scopes: frozenset[str]) -> IssuedToken:
     }
     value = jwt.encode(claims, key.private, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": TOKEN_TYPE})
     return IssuedToken(value=value, expires_in=lifetime, scope=scope, jti=jti)
+
+
+def audience(regions: list[str]):
+    """The whole regional service, or, for a credential restricted to some regions, each of
+    those regions' services (RFC 9068 §3: a resource server accepts a token naming it)."""
+    if not regions:
+        return settings.OAUTH_AUDIENCE
+    return [f"{settings.OAUTH_AUDIENCE}/{slug}" for slug in sorted(regions)]
+
+
+def regions_in_audience(aud) -> frozenset[str] | None:
+    """The regions an `aud` claim allows; None for every region."""
+    values = [aud] if isinstance(aud, str) else list(aud)
+    if settings.OAUTH_AUDIENCE in values:
+        return None
+    prefix = f"{settings.OAUTH_AUDIENCE}/"
+    return frozenset(value.removeprefix(prefix) for value in values if value.startswith(prefix))
+
+
+def _check_audience(claims: dict) -> None:
+    aud = claims["aud"]
+    values = [aud] if isinstance(aud, str) else aud
+    if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
+        raise InvalidToken("The access token's audience is invalid.")
+    if settings.OAUTH_AUDIENCE not in values and not regions_in_audience(values):
+        raise InvalidToken("The access token is not meant for this service.")
 
 
 def decode(token: str) -> dict:
@@ -64,15 +90,16 @@ def decode(token: str) -> dict:
     if public_key is None:
         raise InvalidToken("The access token was signed by an unknown key.")
     try:
-        return jwt.decode(
+        claims = jwt.decode(
             token,
             public_key,
             algorithms=[ALGORITHM],
-            audience=settings.OAUTH_AUDIENCE,
             issuer=settings.OAUTH_ISSUER,
-            options={"require": REQUIRED_CLAIMS},
+            options={"require": REQUIRED_CLAIMS, "verify_aud": False},
         )
     except jwt.ExpiredSignatureError:
         raise InvalidToken("The access token has expired.") from None
     except jwt.PyJWTError:
         raise InvalidToken("The access token is invalid.") from None
+    _check_audience(claims)
+    return claims

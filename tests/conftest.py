@@ -4,6 +4,7 @@ from django.test import Client
 
 from accounts.models import Membership, Role
 from credentials.services import generate_credential
+from credentials import usage
 from credentials.signing import keyring
 from tests.factories import AccountFactory, MembershipFactory, UserFactory
 
@@ -20,6 +21,9 @@ def _test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    usage.buffer.discard()  # counts in memory outlive each test's rolled-back database
+    yield
+    usage.buffer.discard()
 
 
 @pytest.fixture

@@ -1,0 +1,189 @@
+"""Per-credential usage: counted in each process's memory, written to the database in batches.
+
+A bearer request only increments a counter here: (credential, hour, region) -> requests,
+failures, plus the last few refusals of each credential. The counters reach the database
+(`CredentialUsage`, `CredentialFailure`) in one transaction when the oldest of them has waited
+USAGE_FLUSH_SECONDS, when USAGE_MAX_PENDING keys are waiting, when someone opens a usage view
+served by the same process, and when the process exits normally.
+
+Loss bound: a process killed without warning (SIGKILL, out of memory, power loss) loses what it
+counted since its last flush, i.e. at most USAGE_FLUSH_SECONDS of that process's traffic.
+Nothing on the request path waits for Redis or the database because of usage; the flush costs
+one statement per (credential, hour, region) touched, a few milliseconds every half minute.
+"""
+
+import atexit
+import logging
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, connections, router, transaction
+from django.utils import timezone
+
+from credentials.models import Credential, CredentialFailure, CredentialUsage
+
+logger = logging.getLogger(__name__)
+FAILURES_KEPT = 20
+FAILURES_BUFFERED = 5
+WINDOW = timedelta(days=7)
+
+
+@dataclass
+class _Failure:
+    at: datetime
+    ip: str | None
+    region: str
+    reason: str
+
+
+class UsageBuffer:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[int, datetime, str], list[int]] = defaultdict(lambda: [0, 0])
+        self._failures: dict[int, deque[_Failure]] = defaultdict(lambda: deque(maxlen=FAILURES_BUFFERED))
+        self._since: float | None = None
+
+    def count(self, credential_id: int, region: str | None, *, failure: _Failure | None = None) -> None:
+        hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        with self._lock:
+            counts = self._counts[(credential_id, hour, region or "")]
+            counts[1 if failure else 0] += 1
+            if failure is not None:
+                self._failures[credential_id].append(failure)
+            if self._since is None:
+                self._since = time.monotonic()
+            due = (
+                time.monotonic() - self._since >= settings.USAGE_FLUSH_SECONDS
+                or len(self._counts) >= settings.USAGE_MAX_PENDING
+            )
+        if due:
+            self.flush()
+
+    def _take(self):
+        with self._lock:
+            counts, failures = self._counts, self._failures
+            self._counts = defaultdict(lambda: [0, 0])
+            self._failures = defaultdict(lambda: deque(maxlen=FAILURES_BUFFERED))
+            self._since = None
+        return counts, failures
+
+    def discard(self) -> None:
+        """Forget what was counted and not written (a test starting afresh)."""
+        self._take()
+
+    def flush(self) -> None:
+        """Write what this process counted. Rows of credentials deleted meanwhile are dropped."""
+        counts, failures = self._take()
+        if not counts:
+            return
+        try:
+            try:
+                with transaction.atomic(using=router.db_for_write(CredentialUsage)):
+                    _write(counts, failures)
+            except IntegrityError:
+                for key, value in counts.items():
+                    own = {key[0]: failures.get(key[0], ())}
+                    try:
+                        with transaction.atomic(using=router.db_for_write(CredentialUsage)):
+                            _write({key: value}, own)
+                    except IntegrityError:
+                        continue
+        except DatabaseError:
+            logger.warning("Could not write credential usage; %d counters dropped", len(counts))
+
+
+def _write(counts, failures) -> None:
+    alias = router.db_for_write(CredentialUsage)
+    connection = connections[alias]
+    qn = connection.ops.quote_name
+    usage, credentials = qn(CredentialUsage._meta.db_table), qn(Credential._meta.db_table)
+    upsert = (
+        f"INSERT INTO {usage} ({qn('credential_id')}, {qn('hour')}, {qn('region')}, {qn('requests')}, "  # noqa: S608
+        f"{qn('failures')}) SELECT %s, %s, %s, %s, %s WHERE EXISTS (SELECT 1 FROM {credentials} WHERE "
+        f"{qn('id')} = %s) ON CONFLICT ({qn('credential_id')}, {qn('hour')}, {qn('region')}) DO UPDATE SET "
+        f"{qn('requests')} = {usage}.{qn('requests')} + excluded.{qn('requests')}, "
+        f"{qn('failures')} = {usage}.{qn('failures')} + excluded.{qn('failures')}"
+    )
+    hour_field = CredentialUsage._meta.get_field("hour")
+    rows = [
+        (credential_id, hour_field.get_db_prep_value(hour, connection), region, requests, refused, credential_id)
+        for (credential_id, hour, region), (requests, refused) in counts.items()
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(upsert, rows)
+    if not failures:
+        return
+    existing = set(Credential.objects.filter(pk__in=failures).values_list("pk", flat=True))
+    CredentialFailure.objects.bulk_create(
+        CredentialFailure(credential_id=credential_id, at=f.at, ip=f.ip, region=f.region, reason=f.reason)
+        for credential_id, recent in failures.items()
+        if credential_id in existing
+        for f in recent
+    )
+    for credential_id in existing:
+        keep = CredentialFailure.objects.filter(credential_id=credential_id).values_list("pk", flat=True)
+        CredentialFailure.objects.filter(credential_id=credential_id).exclude(
+            pk__in=list(keep[:FAILURES_KEPT])
+        ).delete()
+
+
+buffer = UsageBuffer()
+atexit.register(buffer.flush)
+
+
+def record_request(credential_id: int, region: str | None) -> None:
+    buffer.count(credential_id, region)
+
+
+def record_failure(credential_id: int, region: str | None, ip: str | None, reason: str) -> None:
+    buffer.count(credential_id, region, failure=_Failure(at=timezone.now(), ip=ip, region=region or "", reason=reason))
+
+
+def flush() -> None:
+    buffer.flush()
+
+
+@dataclass(frozen=True)
+class UsageSummary:
+    """The last seven days of one credential, hour by hour, for the chart and the API."""
+
+    hours: list[datetime]
+    regions: list[str]
+    requests: dict[str, list[int]]
+    total_requests: int
+    total_failures: int
+    recent_failures: list[CredentialFailure]
+
+
+def summarize(credential: Credential, *, now: datetime | None = None) -> UsageSummary:
+    now = now or timezone.now()
+    end = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    start = end - WINDOW
+    hours = [start + timedelta(hours=index) for index in range(int(WINDOW / timedelta(hours=1)))]
+    position = {hour: index for index, hour in enumerate(hours)}
+    requests: dict[str, list[int]] = {}
+    total_requests = total_failures = 0
+    for row in CredentialUsage.objects.filter(credential=credential, hour__gte=start, hour__lt=end):
+        series = requests.setdefault(row.region, [0] * len(hours))
+        series[position[row.hour.astimezone(UTC)]] += row.requests
+        total_requests += row.requests
+        total_failures += row.failures
+    return UsageSummary(
+        hours=hours,
+        regions=sorted(requests),
+        requests=requests,
+        total_requests=total_requests,
+        total_failures=total_failures,
+        recent_failures=list(CredentialFailure.objects.filter(credential=credential)[:10]),
+    )
+
+
+def prune(now: datetime | None = None) -> int:
+    """Drop hourly rows older than the chart shows, plus a day of slack."""
+    cutoff = (now or timezone.now()) - WINDOW - timedelta(days=1)
+    deleted, _ = CredentialUsage.objects.filter(hour__lt=cutoff).delete()
+    return deleted
