@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from accounts import audit
 from accounts.models import Account, AuditEvent, Invitation, Membership, User
 
 
@@ -30,10 +31,29 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
-    list_display = ["name", "cloud_account_id", "created_at"]
+    list_display = [
+        "name",
+        "cloud_account_id",
+        "credential_max_lifetime_days",
+        "disable_unused_credentials_after_days",
+        "created_at",
+    ]
     search_fields = ["name", "cloud_account_id"]
     readonly_fields = ["cloud_account_id", "created_at"]
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj: Account, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        policies = {"credential_max_lifetime_days", "disable_unused_credentials_after_days"}
+        if change and policies & set(form.changed_data):
+            audit.record(
+                account=obj,
+                actor=request.user,
+                action="account.credential_policies_changed",
+                target=f"longest lifetime: {obj.credential_max_lifetime_days or 'none'} days; disable when unused "
+                f"for: {obj.disable_unused_credentials_after_days or 'never'} days (by an operator)",
+                request=request,
+            )
 
 
 @admin.register(Membership)

@@ -120,6 +120,10 @@ OAUTH_PATHS = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Credentials as a Service API",
+    "ENUM_NAME_OVERRIDES": {
+        "CredentialStatusEnum": "credentials.models.Status",
+        "InstanceStatusEnum": "regional.models.InstanceStatus",
+    },
     "DESCRIPTION": (
         "Manage your credentials, obtain OAuth 2.0 access tokens, and call the regional services. "
         "Send `Authorization: Bearer <client secret or access token>`."

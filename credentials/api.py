@@ -1,7 +1,8 @@
 """The management API for a member's own credentials (contract in DESIGN.md)."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.exceptions import ValidationError as APIValidationError
@@ -12,16 +13,38 @@ from rest_framework.views import APIView
 from accounts.access import active_membership
 from accounts.audit import client_ip
 from accounts.models import Membership
-from credentials import leaks, services, throttling
+from credentials import leaks, services, throttling, usage
+from credentials.access import account_credential_or_404, own_credential_or_404
 from credentials.authentication import Principal
-from credentials.models import Credential
+from credentials.models import Credential, Status
 from credentials.scopes import ALL_SCOPES
+
+REVOKED_AT = "Revoked-At"
+TAKES_EFFECT = "immediately"
 
 
 class CredentialOutput(serializers.ModelSerializer):
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    regions = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="The regions it may be used in; empty: every region."
+    )
+
     class Meta:
         model = Credential
-        fields = ["client_id", "name", "secret_hint", "created_at", "last_used_at"]
+        fields = [
+            "client_id",
+            "name",
+            "secret_hint",
+            "status",
+            "regions",
+            "created_at",
+            "expires_at",
+            "disabled_at",
+            "disabled_reason",
+            "last_used_at",
+            "last_used_ip",
+            "last_used_region",
+        ]
 
 
 class CreatedCredentialOutput(CredentialOutput):
@@ -34,6 +57,20 @@ class CreatedCredentialOutput(CredentialOutput):
 class CreateCredentialInput(serializers.Serializer):
     name = serializers.CharField(
         allow_blank=True, trim_whitespace=False, max_length=1000, help_text=services.NAME_RULES
+    )
+    regions = serializers.ListField(
+        child=serializers.CharField(max_length=40),
+        required=False,
+        max_length=50,
+        help_text="Restrict the credential to these region slugs. Omitted or empty: every region.",
+    )
+    expires_in_days = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=3650,
+        help_text="30, 90 or 365; null: never expires; omitted: the account's longest lifetime, or never. An owner's "
+        "policy (GET /api/v1/account/credential-policies) may cap it; the cap itself is then also allowed.",
     )
 
 
@@ -98,8 +135,13 @@ class CredentialListCreate(APIView):
         data = CreateCredentialInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
+            fields = data.validated_data
             credential, secret = services.generate_credential(
-                membership=membership, name=data.validated_data["name"], request=request
+                membership=membership,
+                name=fields["name"],
+                regions=fields.get("regions"),
+                expires_in_days=fields.get("expires_in_days", services.default_expiry(membership.account)),
+                request=request,
             )
         except DjangoValidationError as error:
             raise APIValidationError(error.message_dict) from None
@@ -154,10 +196,168 @@ class ReportLeak(APIView):
         return AcceptedThenProcess(body, after=lambda: leaks.process_leak_report(report.pk))
 
 
+def _http_time(moment) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 class CredentialDetail(APIView):
     scope_area = "credentials"
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses=CredentialOutput)
+    def get(self, request: Request, client_id: str) -> Response:
+        return Response(CredentialOutput(own_credential_or_404(caller_membership(request), client_id)).data)
+
+    @extend_schema(
+        responses={
+            204: OpenApiResponse(
+                description=f"Deleted. It stopped working {TAKES_EFFECT}; the {REVOKED_AT} header "
+                "(RFC 3339, UTC) says when, to the second."
+            )
+        }
+    )
     def delete(self, request: Request, client_id: str) -> Response:
-        services.delete_credential(membership=caller_membership(request), client_id=client_id, request=request)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        credential = services.delete_credential(
+            membership=caller_membership(request), client_id=client_id, request=request
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT, headers={REVOKED_AT: _http_time(credential.revoked_at)})
+
+
+class ChangedCredentialOutput(CredentialOutput):
+    takes_effect = serializers.CharField(help_text="When the change applies to requests: immediately.")
+
+    class Meta(CredentialOutput.Meta):
+        fields = [*CredentialOutput.Meta.fields, "takes_effect"]
+
+
+def _changed(credential: Credential) -> Response:
+    credential.takes_effect = TAKES_EFFECT
+    return Response(ChangedCredentialOutput(credential).data)
+
+
+class DisableCredential(APIView):
+    """Stop one of your credentials without deleting it; `disabled_at` is when it stopped working."""
+
+    scope_area = "credentials"
+
+    @extend_schema(request=None, responses=ChangedCredentialOutput)
+    def post(self, request: Request, client_id: str) -> Response:
+        membership = caller_membership(request)
+        credential = own_credential_or_404(membership, client_id)
+        services.disable_credential(
+            credential=credential, by=membership.user, reason="Disabled by its member.", request=request
+        )
+        credential.refresh_from_db()
+        return _changed(credential)
+
+
+class EnableCredential(APIView):
+    """Turn one of your disabled credentials back on (not an expired one)."""
+
+    scope_area = "credentials"
+
+    @extend_schema(request=None, responses=ChangedCredentialOutput)
+    def post(self, request: Request, client_id: str) -> Response:
+        try:
+            credential = services.enable_credential(
+                membership=caller_membership(request), client_id=client_id, request=request
+            )
+        except DjangoValidationError as error:
+            return Response(
+                {"detail": " ".join(error.messages), "code": "credential_expired"}, status=status.HTTP_409_CONFLICT
+            )
+        return _changed(credential)
+
+
+class FailureOutput(serializers.Serializer):
+    at = serializers.DateTimeField()
+    ip = serializers.IPAddressField(allow_null=True)
+    region = serializers.CharField(help_text="Empty for the management API and the token endpoint.")
+    reason = serializers.CharField()
+
+
+class UsageOutput(serializers.Serializer):
+    client_id = serializers.CharField()
+    hours = serializers.ListField(child=serializers.DateTimeField(), help_text="The 168 hours, oldest first, UTC.")
+    requests = serializers.DictField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        help_text='Requests per hour, one list per region ("" for the management API and the token endpoint).',
+    )
+    total_requests = serializers.IntegerField()
+    total_failures = serializers.IntegerField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    last_used_ip = serializers.IPAddressField(allow_null=True)
+    last_used_region = serializers.CharField()
+    recent_failures = FailureOutput(many=True)
+    flush_interval_seconds = serializers.IntegerField(help_text="How stale the counts may be.")
+
+
+class CredentialUsageView(APIView):
+    """The last seven days of one credential; an owner may see any credential of the account."""
+
+    scope_area = "credentials"
+
+    @extend_schema(responses=UsageOutput)
+    def get(self, request: Request, client_id: str) -> Response:
+        membership = caller_membership(request)
+        if membership.is_owner:
+            credential = account_credential_or_404(membership, client_id)
+        else:
+            credential = own_credential_or_404(membership, client_id)
+        usage.flush()
+        summary = usage.summarize(credential)
+        return Response(
+            UsageOutput(
+                {
+                    "client_id": credential.client_id,
+                    "hours": summary.hours,
+                    "requests": summary.requests,
+                    "total_requests": summary.total_requests,
+                    "total_failures": summary.total_failures,
+                    "last_used_at": credential.last_used_at,
+                    "last_used_ip": credential.last_used_ip,
+                    "last_used_region": credential.last_used_region,
+                    "recent_failures": summary.recent_failures,
+                    "flush_interval_seconds": settings.USAGE_FLUSH_SECONDS,
+                }
+            ).data
+        )
+
+
+class PoliciesOutput(serializers.Serializer):
+    credential_max_lifetime_days = serializers.IntegerField(
+        allow_null=True, min_value=1, max_value=3650, help_text="null: credentials may never expire."
+    )
+    disable_unused_credentials_after_days = serializers.IntegerField(
+        allow_null=True,
+        min_value=1,
+        max_value=3650,
+        help_text="null: never. Applied by manage.py enforce_credential_policies (run from cron).",
+    )
+
+
+class CredentialPolicies(APIView):
+    """The account's credential policies: every member may read them, only the owner may change them."""
+
+    scope_area = "credentials"
+
+    def _data(self, account) -> dict:
+        return PoliciesOutput(account).data
+
+    @extend_schema(responses=PoliciesOutput)
+    def get(self, request: Request) -> Response:
+        return Response(self._data(caller_membership(request).account))
+
+    @extend_schema(request=PoliciesOutput, responses=PoliciesOutput)
+    def put(self, request: Request) -> Response:
+        membership = caller_membership(request)
+        if not membership.is_owner:
+            raise PermissionDenied("Only the account owner can change credential policies.")
+        data = PoliciesOutput(data=request.data)
+        data.is_valid(raise_exception=True)
+        account = services.set_credential_policies(
+            owner=membership,
+            max_lifetime_days=data.validated_data["credential_max_lifetime_days"],
+            disable_unused_after_days=data.validated_data["disable_unused_credentials_after_days"],
+            request=request,
+        )
+        return Response(self._data(account))

@@ -40,7 +40,7 @@ class Credential(models.Model):
     client_id = models.CharField("client ID", max_length=40, unique=True, editable=False)
     secret_digest = models.CharField(max_length=64, unique=True, editable=False)
     secret_hint = models.CharField(max_length=8, editable=False, help_text="The secret's last characters.")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_used_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
     last_used_region = models.CharField(max_length=40, blank=True, editable=False)

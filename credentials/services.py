@@ -117,7 +117,8 @@ def generate_credential(
     name = clean_name(name)
     allowed_regions = clean_regions(regions)
     days = clean_expiry(membership.account, expires_in_days)
-    expires_at = timezone.now() + timedelta(days=days) if days is not None else None
+    created_at = timezone.now()
+    expires_at = created_at + timedelta(days=days) if days is not None else None
     for _attempt in range(MAX_CREDENTIALS + 1):
         if _name_taken(membership, name):
             raise _name_taken_error(name)
@@ -136,6 +137,7 @@ def generate_credential(
                     secret_digest=keys.digest(secret),
                     secret_hint=keys.hint(secret),
                     regions=allowed_regions,
+                    created_at=created_at,
                     expires_at=expires_at,
                 )
         except IntegrityError:

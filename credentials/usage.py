@@ -168,10 +168,10 @@ def summarize(credential: Credential, *, now: datetime | None = None) -> UsageSu
     requests: dict[str, list[int]] = {}
     total_requests = total_failures = 0
     for row in CredentialUsage.objects.filter(credential=credential, hour__gte=start, hour__lt=end):
-        series = requests.setdefault(row.region, [0] * len(hours))
-        series[position[row.hour.astimezone(UTC)]] += row.requests
         total_requests += row.requests
         total_failures += row.failures
+        if row.requests:
+            requests.setdefault(row.region, [0] * len(hours))[position[row.hour.astimezone(UTC)]] += row.requests
     return UsageSummary(
         hours=hours,
         regions=sorted(requests),

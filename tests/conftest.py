@@ -3,8 +3,8 @@ from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import Membership, Role
-from credentials.services import generate_credential
 from credentials import usage
+from credentials.services import generate_credential
 from credentials.signing import keyring
 from tests.factories import AccountFactory, MembershipFactory, UserFactory
 

@@ -16,7 +16,10 @@ def test_create_returns_the_secret_once_with_no_store(member_client):
     response = create(member_client, "ci-runner")
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"client_id", "name", "client_secret", "secret_hint", "created_at", "last_used_at"}
+    assert set(body) == {
+        *("client_id", "name", "client_secret", "secret_hint", "status", "regions", "created_at", "expires_at"),
+        *("disabled_at", "disabled_reason", "last_used_at", "last_used_ip", "last_used_region"),
+    }
     assert body["name"] == "ci-runner" and body["client_secret"].startswith("caas_sk_")
     assert response["Cache-Control"] == "no-store"
     listing = member_client.get(URL)
@@ -95,7 +98,7 @@ def test_deleting_someone_elses_or_an_unknown_credential_answers_404(member_clie
 def test_unsupported_methods_get_405_json(member_client, member):
     credential, _ = generate_credential(membership=member, name="one")
     assert member_client.put(URL, {}, content_type="application/json").status_code == 405
-    assert member_client.get(f"{URL}{credential.client_id}/").status_code == 405
+    assert member_client.post(f"{URL}{credential.client_id}/", {}, content_type="application/json").status_code == 405
     assert member_client.patch(f"{URL}{credential.client_id}/", {}, content_type="application/json").status_code == 405
 
 
