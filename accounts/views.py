@@ -88,7 +88,11 @@ def revoke_member(request: HttpRequest, membership: Membership, member_id: int) 
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("accounts:access")
-        messages.success(request, f"{member.user.email} no longer has access to this account.")
+        messages.success(
+            request,
+            f"{member.user.email} no longer has access to this account. Their credentials and access tokens "
+            "stopped working immediately.",
+        )
         return redirect("accounts:access")
     return render(request, "accounts/revoke_member.html", {"tab": "access", "member": member})
 
@@ -103,7 +107,11 @@ def leave_account(request: HttpRequest, membership: Membership) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
             return redirect("accounts:access")
         request.session.pop(access.SESSION_KEY, None)
-        messages.success(request, f"You left {membership.account}.")
+        messages.success(
+            request,
+            f"You left {membership.account}. Your credentials there and their access tokens stopped working "
+            "immediately.",
+        )
         return redirect("accounts:profile")
     return render(request, "accounts/leave.html", {"tab": "access", "membership": membership})
 

@@ -16,8 +16,9 @@ def test_owner_sees_what_goes_with_the_member_before_revoking(owner_client, memb
 
 
 def test_owner_revokes_a_member(owner_client, member):
-    response = owner_client.post(revoke_url(member))
-    assert response.status_code == 302
+    response = owner_client.post(revoke_url(member), follow=True)
+    assert response.redirect_chain[-1][1] == 302
+    assert b"stopped working immediately" in response.content
     assert not Membership.objects.filter(pk=member.pk).exists()
     assert AuditEvent.objects.filter(action="member.removed", target="member@example.com").exists()
 
