@@ -1,23 +1,28 @@
+"""The Credentials tab: generate, list, disable, enable, delete and revoke credentials, their usage,
+and the owner's credential policies. Every rule lives in services.py; these views only route."""
+
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import access
-from accounts.models import Membership
-from credentials import services
+from accounts.models import Account, Membership
+from credentials import charts, services, usage
 from credentials.access import account_credential_or_404, own_credential_or_404
-from credentials.forms import DeleteCredentialForm, GenerateCredentialForm
+from credentials.forms import CredentialPoliciesForm, DeleteCredentialForm, GenerateCredentialForm
 from credentials.models import MAX_CREDENTIALS, Credential
 
 RECENT_USE = timedelta(days=7)
 NONCES = "credential_form_nonces"
+DISABLED_BY_MEMBER = "Disabled by its member."
 
 
 def issue_nonce(request: HttpRequest) -> str:
@@ -33,6 +38,14 @@ def consume_nonce(request: HttpRequest, nonce: str) -> bool:
         return False
     request.session[NONCES] = [n for n in issued if n != nonce]
     return True
+
+
+def policy_form(account: Account, data=None) -> CredentialPoliciesForm:
+    initial = {
+        "max_lifetime_days": account.credential_max_lifetime_days,
+        "disable_unused_after_days": account.disable_unused_credentials_after_days,
+    }
+    return CredentialPoliciesForm(data, initial=initial)
 
 
 @require_GET
@@ -53,21 +66,47 @@ def credentials_tab(request: HttpRequest, membership: Membership) -> HttpRespons
         "others": others,
         "at_limit": len(own) >= MAX_CREDENTIALS,
         "recently": timezone.now() - RECENT_USE,
+        "policy_form": policy_form(membership.account) if membership.is_owner else None,
     }
     return render(request, "credentials/list.html", context)
+
+
+def successor_of(membership: Membership, client_id: str | None) -> Credential | None:
+    """`?successor=` names one of the member's own credentials; anything else is a 404."""
+    return own_credential_or_404(membership, client_id) if client_id else None
+
+
+def render_generate(request, membership: Membership, form, successor: Credential | None, status: int = 200):
+    own = list(services.list_credentials(membership))
+    context = {
+        "tab": "credentials",
+        "form": form,
+        "nonce": issue_nonce(request),
+        "successor": successor,
+        "at_limit": len(own) >= MAX_CREDENTIALS,
+        "in_the_way": [credential for credential in own if credential != successor],
+        "rotation_help": services.ROTATION_HELP,
+    }
+    return render(request, "credentials/generate.html", context, status=status)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 @access.member_required
 def generate(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """A plain form, or with `?successor=` one pre-filled to replace an existing credential.
+
+    A successor page at the limit still renders, to explain which credential to delete first.
+    """
+    successor = successor_of(membership, request.GET.get("successor"))
     if request.method == "GET":
-        if services.list_credentials(membership).count() >= MAX_CREDENTIALS:
+        if successor is None and services.list_credentials(membership).count() >= MAX_CREDENTIALS:
             messages.error(request, f"{services.LIMIT_MESSAGE} Delete one before you generate another.")
             return redirect("credentials:list")
-        context = {"tab": "credentials", "form": GenerateCredentialForm(), "nonce": issue_nonce(request)}
-        return render(request, "credentials/generate.html", context)
-    form = GenerateCredentialForm(request.POST)
+        initial = services.successor_defaults(successor) if successor else {}
+        form = GenerateCredentialForm(account=membership.account, initial=initial)
+        return render_generate(request, membership, form, successor)
+    form = GenerateCredentialForm(request.POST, account=membership.account)
     if not consume_nonce(request, request.POST.get("nonce", "")):
         messages.warning(
             request,
@@ -78,7 +117,7 @@ def generate(request: HttpRequest, membership: Membership) -> HttpResponse:
     if form.is_valid():
         try:
             credential, secret = services.generate_credential(
-                membership=membership, name=form.cleaned_data["name"], request=request
+                membership=membership, request=request, **form.cleaned_data
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -88,8 +127,7 @@ def generate(request: HttpRequest, membership: Membership) -> HttpResponse:
         else:
             context = {"tab": "credentials", "credential": credential, "secret": secret}
             return render(request, "credentials/created.html", context)
-    context = {"tab": "credentials", "form": form, "nonce": issue_nonce(request)}
-    return render(request, "credentials/generate.html", context, status=400)
+    return render_generate(request, membership, form, successor, status=400)
 
 
 @require_http_methods(["GET", "POST"])
@@ -105,14 +143,43 @@ def delete(request: HttpRequest, membership: Membership, client_id: str) -> Http
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(
-                request,
-                f"Credential {credential.name} was deleted. "
-                "It stopped working immediately for every request and token.",
-            )
+            messages.success(request, f"Credential {credential.name} was deleted. {services.TAKES_EFFECT}")
             return redirect("credentials:list")
     context = {"tab": "credentials", "credential": credential, "form": form, "recently": timezone.now() - RECENT_USE}
     return render(request, "credentials/delete.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@access.member_required
+def disable(request: HttpRequest, membership: Membership, client_id: str) -> HttpResponse:
+    """Members switch off their own credential without losing it; the GET page confirms without JavaScript.
+    Owners act on other members' credentials by revoking them, not here."""
+    credential = own_credential_or_404(membership, client_id)
+    if request.method == "GET":
+        return render(request, "credentials/disable.html", {"tab": "credentials", "credential": credential})
+    if services.disable_credential(
+        credential=credential, by=membership.user, reason=DISABLED_BY_MEMBER, request=request
+    ):
+        messages.success(
+            request,
+            f"Credential {credential.name} was disabled. {services.TAKES_EFFECT} "
+            "You can enable it again here whenever you need it.",
+        )
+    else:
+        messages.info(request, f"Credential {credential.name} was already disabled.")
+    return redirect("credentials:list")
+
+
+@require_POST
+@access.member_required
+def enable(request: HttpRequest, membership: Membership, client_id: str) -> HttpResponse:
+    try:
+        credential = services.enable_credential(membership=membership, client_id=client_id, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Credential {credential.name} was enabled. It works again immediately.")
+    return redirect("credentials:list")
 
 
 @require_http_methods(["GET", "POST"])
@@ -123,8 +190,46 @@ def revoke(request: HttpRequest, membership: Membership, client_id: str) -> Http
         services.revoke_credential(by=request.user, credential=credential, request=request)
         messages.success(
             request,
-            f"Credential {credential.name} of {credential.membership.user.email} was revoked. "
-            "It stopped working immediately for every request and token.",
+            f"Credential {credential.name} of {credential.membership.user.email} was revoked. {services.TAKES_EFFECT}",
         )
         return redirect("credentials:list")
     return render(request, "credentials/revoke.html", {"tab": "credentials", "credential": credential})
+
+
+@require_GET
+@access.member_required
+def usage_report(request: HttpRequest, membership: Membership, client_id: str) -> HttpResponse:
+    """Owners oversee every credential of the account, members only their own; others answer 404.
+    The flush makes this process's counters visible at once; other processes flush within seconds."""
+    find = account_credential_or_404 if membership.is_owner else own_credential_or_404
+    credential = find(membership, client_id)
+    usage.flush()
+    summary = usage.summarize(credential)
+    context = {
+        "tab": "credentials",
+        "credential": credential,
+        "theirs": credential.membership_id != membership.pk,
+        "summary": summary,
+        "chart": charts.usage_chart(summary),
+        "days": charts.daily_totals(summary),
+        "columns": [charts.region_label(region) for region in summary.regions],
+        "flush_seconds": settings.USAGE_FLUSH_SECONDS,
+    }
+    return render(request, "credentials/usage.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@access.owner_required
+def policies(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The owner's cap on credential lifetime and the unused period after which credentials are disabled."""
+    form = policy_form(membership.account, request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            services.set_credential_policies(owner=membership, request=request, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Credential policies saved. They apply to this account from now on.")
+            return redirect("credentials:list")
+    context = {"tab": "credentials", "form": form, "account": membership.account}
+    return render(request, "credentials/policies.html", context, status=400 if form.errors else 200)

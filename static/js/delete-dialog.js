@@ -1,4 +1,5 @@
-// Delete confirmation: the Delete link opens a native <dialog>; its Delete button is enabled,
+// Confirmation dialogs: a[data-opens] (Delete, Disable) opens a native <dialog> and focuses its first
+// field or button. For Delete, the dialog's Delete button is enabled,
 // and a check mark shown, only while the typed name matches the credential's name exactly.
 // Without JavaScript the link leads to a page with the same form, and the server re-checks.
 for (const form of document.querySelectorAll("form.delete-form")) {
@@ -21,7 +22,7 @@ document.addEventListener("click", (event) => {
     if (!dialog || typeof dialog.showModal !== "function") return;
     event.preventDefault();
     dialog.showModal();
-    dialog.querySelector("input[data-expected]").focus();
+    dialog.querySelector("input[data-expected], button")?.focus();
     return;
   }
   const closer = event.target.closest("dialog [data-close]");

@@ -1,0 +1,25 @@
+"""Credential bits shown outside the Credentials tab's own views (the expiry banner on every settings page)."""
+
+from django import template
+
+from credentials import charts, services
+from credentials.models import MAX_CREDENTIALS
+
+register = template.Library()
+
+
+@register.inclusion_tag("credentials/_expiry_banner.html", takes_context=True)
+def expiry_banner(context) -> dict:
+    """Credentials of the active member that expire within the notice period, each with a successor link.
+
+    At the limit the member must delete another credential before a successor fits, so say so here.
+    """
+    membership = context.get("active_membership")
+    expiring = list(services.expiring_soon(membership)) if membership is not None else []
+    at_limit = bool(expiring) and services.list_credentials(membership).count() >= MAX_CREDENTIALS
+    return {"expiring": expiring, "at_limit": at_limit, "rotation_help": services.ROTATION_HELP}
+
+
+@register.filter
+def region_label(slug: str) -> str:
+    return charts.region_label(slug)
