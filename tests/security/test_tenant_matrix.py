@@ -64,9 +64,13 @@ MATRIX = {
     "accounts:activity": ("/settings/activity/", ["get"]),
     "accounts:accept_invitation": ("/invitations/{b_invitation_token}/", ["get", "post"]),
     "credentials:list": ("/settings/credentials/", ["get"]),
-    "credentials:generate": ("/settings/credentials/new/", ["get"]),
+    "credentials:generate": ("/settings/credentials/new/?successor={b_client_id}", ["get"]),
     "credentials:delete": ("/settings/credentials/{b_client_id}/delete/", ["get", "post"]),
     "credentials:revoke": ("/settings/credentials/{b_client_id}/revoke/", ["get", "post"]),
+    "credentials:disable": ("/settings/credentials/{b_client_id}/disable/", ["get", "post"]),
+    "credentials:enable": ("/settings/credentials/{b_client_id}/enable/", ["post"]),
+    "credentials:usage": ("/settings/credentials/{b_client_id}/usage/", ["get"]),
+    "credentials:policies": ("/settings/credentials/policies/", ["get", "post"]),
     "regional-instancetypes": (f"{REGIONAL}/instancetypes", ["get"]),
     "regional-instances": (f"{REGIONAL}/instances", ["get", "post"]),
     "regional-instance-by-id": (f"{REGIONAL}/instances/id/{{b_instance}}", ["get", "delete"]),
@@ -97,6 +101,7 @@ OWN_DATA_ENDPOINTS = {
     "accounts:activity",
     "credentials:list",
     "credentials:generate",
+    "credentials:policies",
 }
 DENIED = {302, 400, 401, 403, 404, 405}
 
