@@ -40,10 +40,7 @@ class GenerateCredentialForm(forms.Form):
         self.fields["expires_in_days"].widget.choices = [
             ("" if days is None else days, label) for days, label in choices
         ]
-        initial = self.initial.get("expires_in_days", default_expiry(account))
-        if initial not in [days for days, _ in choices]:  # a successor of a credential the cap no longer allows
-            initial = default_expiry(account)
-        self.initial["expires_in_days"] = initial
+        self.initial.setdefault("expires_in_days", default_expiry(account))
 
 
 class DeleteCredentialForm(forms.Form):

@@ -277,11 +277,12 @@ def successor_defaults(credential: Credential) -> dict:
     match = re.fullmatch(r"(.*)-v(\d+)", credential.name)
     base, number = (match.group(1), int(match.group(2)) + 1) if match else (credential.name, 2)
     suffix = f"-v{number}"
-    lifetime = None
+    account = credential.membership.account
+    lifetime = default_expiry(account)
     if credential.expires_at is not None:
         days = (credential.expires_at - credential.created_at).days
-        allowed = [choice for choice, _ in expiry_choices(credential.membership.account) if choice is not None]
-        lifetime = min(allowed, key=lambda choice: abs(choice - days)) if allowed else None
+        allowed = [choice for choice, _ in expiry_choices(account) if choice is not None]
+        lifetime = min(allowed, key=lambda choice: abs(choice - days))
     return {"name": base[: 63 - len(suffix)] + suffix, "regions": credential.regions, "expires_in_days": lifetime}
 
 

@@ -78,7 +78,7 @@ def test_delete_says_when_the_credential_stopped_working(session, member):
 
 def test_disable_and_enable_through_the_api(client, member):
     credential, secret = services.generate_credential(membership=member, name="ci")
-    other, other_secret = services.generate_credential(membership=member, name="ops")
+    _other, other_secret = services.generate_credential(membership=member, name="ops")
     disabled = client.post(f"{URL}{credential.client_id}/disable", headers=bearer(other_secret))
     assert disabled.status_code == 200
     body = disabled.json()

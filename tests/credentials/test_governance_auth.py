@@ -45,7 +45,7 @@ def test_regions_are_stored_sorted_and_unknown_ones_refused(member, regions):
 
 
 def test_restricted_secret_works_in_its_regions_and_is_refused_elsewhere(client, member, restricted):
-    credential, secret = restricted
+    _credential, secret = restricted
     account = member.account
     assert client.get(regional("us-region-1", account), headers=bearer(secret)).status_code == 200
     assert client.get(regional("us-region-2", account), headers=bearer(secret)).status_code == 200

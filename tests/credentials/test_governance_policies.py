@@ -78,7 +78,7 @@ def test_unused_credentials_are_disabled_after_the_owners_period(member, unused_
 
 
 def test_recent_use_keeps_a_credential_enabled(client, member, unused_policy, region, enforce):
-    credential, secret = services.generate_credential(membership=member, name="busy")
+    _credential, secret = services.generate_credential(membership=member, name="busy")
     with later(25):
         assert client.get("/api/v1/me", headers=bearer(secret)).status_code == 200
     with later(40):

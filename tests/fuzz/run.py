@@ -1,8 +1,9 @@
 """schemathesis against /api/schema/ on a live gunicorn server (run by .ci/run; not by pytest).
 
-It seeds one member with a credential, gets a real access token, and lets schemathesis call
-every operation: the run fails on any server error (5xx) or any answer that breaks the schema.
-The client secret never leaves this process.
+It seeds one member with two credentials, gets a real access token with the first, and lets
+schemathesis call every operation (hooks.py keeps it from deleting that first one): the run
+fails on any server error (5xx) or any answer that breaks the schema. The client secrets never
+leave this process.
 """
 
 import os
@@ -27,7 +28,7 @@ def main() -> int:
     VAR.mkdir(parents=True, exist_ok=True)
     env = harness.environment(DATABASE, REDIS_DB, **UNTHROTTLED)
     harness.prepare(env, DATABASE, REDIS_DB)
-    [(client_id, secret)], account = harness.seed_member(env, "fuzz@example.com", ["fuzz"])
+    [(client_id, secret), (target, _)], account = harness.seed_member(env, "fuzz@example.com", ["fuzz", "target"])
     config = VAR / "schemathesis.toml"  # out of the pytest rootdir's reach: its plugin reads this file too
     config.write_text(f'[parameters]\n"path.region" = "us-region-1"\n"path.cloudaccount_id" = "{account}"\n')
     with harness.gunicorn(env, PORT, VAR / "server.log") as base:
@@ -51,7 +52,13 @@ def main() -> int:
             "--suppress-health-check",
             "all",
         ]
-        return subprocess.run(command, cwd=VAR, check=False).returncode
+        hooks = {
+            "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks",
+            "PYTHONPATH": str(harness.ROOT),
+            "FUZZ_OWN_CLIENT_ID": client_id,
+            "FUZZ_TARGET_CLIENT_ID": target,
+        }
+        return subprocess.run(command, cwd=VAR, env={**os.environ, **hooks}, check=False).returncode
 
 
 if __name__ == "__main__":

@@ -53,6 +53,10 @@ MATRIX = {
     "api-credentials": ("/api/v1/credentials/", ["get", "post"]),
     "api-credential": ("/api/v1/credentials/{b_client_id}/", ["get", "delete"]),
     "api-report-leak": ("/api/v1/credentials/report-leak", ["post"]),
+    "api-credential-disable": ("/api/v1/credentials/{b_client_id}/disable", ["post"]),
+    "api-credential-enable": ("/api/v1/credentials/{b_client_id}/enable", ["post"]),
+    "api-credential-usage": ("/api/v1/credentials/{b_client_id}/usage", ["get"]),
+    "api-credential-policies": ("/api/v1/account/credential-policies", ["get", "put"]),
     "accounts:profile": ("/settings/", ["get"]),
     "accounts:switch": ("/settings/switch/", ["post"]),
     "accounts:access": ("/settings/access/", ["get"]),
@@ -94,6 +98,7 @@ OWN_DATA_ENDPOINTS = {
     "api-regions",
     "api-credentials",
     "api-report-leak",
+    "api-credential-policies",
     "accounts:profile",
     "accounts:access",
     "accounts:grant_access",
@@ -104,6 +109,7 @@ OWN_DATA_ENDPOINTS = {
     "credentials:policies",
 }
 DENIED = {302, 400, 401, 403, 404, 405}
+POLICY_ATTEMPT = {"credential_max_lifetime_days": 1, "disable_unused_credentials_after_days": 1}
 
 
 def test_every_endpoint_is_in_the_matrix():
@@ -204,8 +210,11 @@ def body_for(name: str, world) -> tuple[object, str]:
 
 def snapshot(outsider):
     account = outsider.account
+    account.refresh_from_db()
     return (
-        Credential.objects.for_account(account).count(),
+        account.credential_max_lifetime_days,
+        account.disable_unused_credentials_after_days,
+        sorted(Credential.objects.for_account(account).values_list("client_id", "disabled_at", "expires_at")),
         Membership.objects.for_account(account).count(),
         Invitation.objects.for_account(account).count(),
         Instance.objects.filter(account=account).count(),
@@ -222,6 +231,8 @@ def test_no_caller_of_account_a_reaches_account_b(world, owner, member, outsider
             for method in methods:
                 data, content_type = body_for(name, world) if method == "post" else (None, None)
                 kwargs = {"headers": headers}
+                if method == "put":
+                    kwargs.update(data=POLICY_ATTEMPT, content_type="application/json")
                 if method == "post":
                     kwargs["data"] = data
                     if content_type:
