@@ -57,6 +57,7 @@ LUA = Path(__file__).resolve().parent / "wrk" / "requests.lua"
 DATABASE = "caas_bench"
 ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 REDIS_URL = "redis://127.0.0.1:6379/3"
+REDIS_COMMANDS = (b"/usr/bin/redis-server", b"redis-server")  # its command line, as systemd or by hand
 REGION = "us-region-1"
 HOT_CREDENTIALS = 16  # the bearer cases rotate through this many credentials (and accounts)
 CASES = ["baseline", "bearer_secret", "bearer_jwt", "token", "credentials_list"]
@@ -397,7 +398,7 @@ class CpuMeter:
             try:
                 if pid not in wanted:
                     command = (stat.parent / "cmdline").read_bytes()
-                    if f" {DATABASE} ".encode() not in command and not command.startswith(b"/usr/bin/redis-server"):
+                    if f" {DATABASE} ".encode() not in command and not command.startswith(REDIS_COMMANDS):
                         continue
                 fields = stat.read_text().rsplit(")", 1)[1].split()
             except OSError:
