@@ -126,7 +126,11 @@ SPECTACULAR_SETTINGS = {
     },
     "DESCRIPTION": (
         "Manage your credentials, obtain OAuth 2.0 access tokens, and call the regional services. "
-        "Send `Authorization: Bearer <client secret or access token>`."
+        "Send `Authorization: Bearer <client secret or access token>`. Credentials may be restricted to regions, "
+        "expire, and be disabled (by their member, an operator, or the owner's unused-credential policy); "
+        "every such change, and deletion, takes effect on the next request. Client secrets match "
+        "`caas_sk_[0-9A-Za-z]{49}` for secret scanners; report a found one at "
+        "`POST /api/v1/credentials/report-leak`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
