@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connections, router, transaction
+from django.db import Error, IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from credentials.models import Credential, CredentialFailure, CredentialUsage
@@ -92,7 +92,7 @@ class UsageBuffer:
                             _write({key: value}, own)
                     except IntegrityError:
                         continue
-        except DatabaseError:
+        except Error:  # usage must never fail a request: an outage costs its counts, nothing more
             logger.warning("Could not write credential usage; %d counters dropped", len(counts))
 
 
