@@ -12,6 +12,7 @@ var/bench/profile/summary.txt (docs/profile-bearer.txt is a copy). Needs py-spy
     BENCH_DURATION=20   seconds per wrk run (the plain one and each of the two profiled ones)
     PROFILE_RATE=100    py-spy samples per second and worker
     PROFILE_SVG=1       also record a flame graph (SVG) of the bearer-secret case
+    PROFILE_CASES=baseline,bearer_secret,bearer_jwt   the cases, baseline first
 """
 
 import fcntl
@@ -29,7 +30,7 @@ OUT = run.OUT / "profile"
 PYSPY = run.ROOT / ".venv" / "bin" / "py-spy"
 SECONDS = run.setting("BENCH_DURATION", 20)
 RATE = run.setting("PROFILE_RATE", 100)
-CASES = ["baseline", "bearer_secret", "bearer_jwt"]
+CASES = (os.environ.get("PROFILE_CASES") or "baseline,bearer_secret,bearer_jwt").split(",")
 
 # A sample goes to the first group one of whose frames it contains (py-spy --nolineno names).
 GROUPS = [
@@ -165,7 +166,7 @@ def profile(binary: str, requests: Path, server: run.Server, case: str) -> dict:
 
 def report(results: dict) -> str:
     lines = [
-        "py-spy on both gunicorn workers under `make bench` load (bench/profile.py), "
+        "py-spy on both gunicorn workers under `make bench` load (bench/profile_workers.py), "
         f"{SECONDS} s per run, {RATE} samples/s per worker.",
         "active = samples where the worker runs or waits for a core; wall = all samples (--idle).",
         "ms = share of wall x the worker's wall time per request in the plain run (2 workers); others' CPU in ().",
