@@ -3,13 +3,15 @@
 
 Serves the app exactly as bench/run.py does (its functions, database and port, and its lock, so it
 never runs beside `make bench`), seeds 1,000 credentials, and for the baseline, bearer-secret and
-bearer-JWT cases: one plain wrk run that measures req/s and the CPU each process group spends per
-request, then py-spy on both workers twice, once counting only samples where the worker runs or
+bearer-JWT cases: plain wrk runs, interleaved, that measure req/s and the CPU each process group
+spends per request (medians: the host's speed drifts by 10-20 % from minute to minute), then per
+case py-spy on both workers twice, once counting only samples where the worker runs or
 waits for a core ("active") and once all of them ("wall", --idle). Writes the raw stacks and
 var/bench/profile/summary.txt (docs/profile-bearer.txt is a copy). Needs py-spy
 (requirements-dev.txt) and root (ptrace).
 
-    BENCH_DURATION=20   seconds per wrk run (the plain one and each of the two profiled ones)
+    BENCH_DURATION=10 BENCH_REPEAT=5   seconds per plain wrk run, and how many rounds of them
+    PROFILE_SECONDS=20  seconds per profiled wrk run
     PROFILE_RATE=100    py-spy samples per second and worker
     PROFILE_SVG=1       also record a flame graph (SVG) of the bearer-secret case
     PROFILE_CASES=baseline,bearer_secret,bearer_jwt   the cases, baseline first
@@ -18,6 +20,7 @@ var/bench/profile/summary.txt (docs/profile-bearer.txt is a copy). Needs py-spy
 import fcntl
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -28,7 +31,9 @@ import run
 
 OUT = run.OUT / "profile"
 PYSPY = run.ROOT / ".venv" / "bin" / "py-spy"
-SECONDS = run.setting("BENCH_DURATION", 20)
+SECONDS = run.setting("BENCH_DURATION", 10)
+REPEAT = run.setting("BENCH_REPEAT", 5)
+PROFILE_SECONDS = run.setting("PROFILE_SECONDS", 20)
 RATE = run.setting("PROFILE_RATE", 100)
 CASES = (os.environ.get("PROFILE_CASES") or "baseline,bearer_secret,bearer_jwt").split(",")
 
@@ -106,6 +111,8 @@ def plain_run(binary: str, requests: Path, server: run.Server) -> dict:
     meter.start()
     raw = run.wrk(binary, requests, SECONDS)
     foreign = meter.foreign_share()
+    if raw["non_2xx"]:
+        raise run.BenchError(f"{raw['non_2xx']} answers were not 2xx: {raw['statuses']}")
     after, machine_after = ticks_by_group(server), run.CpuMeter._machine()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     per_tick = 1000 / os.sysconf("SC_CLK_TCK") / raw["requests"]
@@ -120,7 +127,18 @@ def plain_run(binary: str, requests: Path, server: run.Server) -> dict:
         "busy": busy / (busy + idle),
         "foreign": foreign,
         "cpu": cpu,
-        "statuses": raw["statuses"],
+    }
+
+
+def medians(runs: list[dict], baselines: list[dict]) -> dict:
+    """Each number's median over the rounds; the ratio is the median of each round's own ratio."""
+    ratios = sorted(measured["rps"] / baseline["rps"] for measured, baseline in zip(runs, baselines, strict=True))
+    return {
+        **{key: statistics.median(measured[key] for measured in runs) for key in ("rps", "worker_wall_ms", "busy")},
+        "foreign": max(measured["foreign"] for measured in runs),
+        "cpu": {group: statistics.median(measured["cpu"][group] for measured in runs) for group in runs[0]["cpu"]},
+        "ratio": statistics.median(ratios),
+        "ratios": f"{ratios[0]:.2f}-{ratios[-1]:.2f}",
     }
 
 
@@ -137,7 +155,7 @@ def wait_for_quiet(limit: float = 300) -> None:
 
 
 def record(pid: int, output: Path, *extra: str, fmt: str = "raw") -> subprocess.Popen:
-    command = [str(PYSPY), "record", "--pid", str(pid), "--rate", str(RATE), "--duration", str(SECONDS - 2)]
+    command = [str(PYSPY), "record", "--pid", str(pid), "--rate", str(RATE), "--duration", str(PROFILE_SECONDS - 2)]
     command += ["--format", fmt, "--output", str(output), "--nolineno", *extra]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -156,7 +174,7 @@ def profile(binary: str, requests: Path, server: run.Server, case: str) -> dict:
             record(pid, OUT / f"{case}.{mode}.{index}.{suffix}", *extra, fmt="flamegraph" if mode == "flame" else "raw")
             for index, pid in enumerate(server.worker_pids())
         ]
-        raw = run.wrk(binary, requests, SECONDS)
+        raw = run.wrk(binary, requests, PROFILE_SECONDS)
         for spy in running:
             if spy.wait(timeout=60) != 0:
                 raise run.BenchError(f"py-spy exited with {spy.returncode} (it needs root for ptrace)")
@@ -167,21 +185,23 @@ def profile(binary: str, requests: Path, server: run.Server, case: str) -> dict:
 def report(results: dict) -> str:
     lines = [
         "py-spy on both gunicorn workers under `make bench` load (bench/profile_workers.py), "
-        f"{SECONDS} s per run, {RATE} samples/s per worker.",
+        f"{PROFILE_SECONDS} s per run, {RATE} samples/s per worker.",
         "active = samples where the worker runs or waits for a core; wall = all samples (--idle).",
-        "ms = share of wall x the worker's wall time per request in the plain run (2 workers); others' CPU in ().",
+        "ms = share of wall x the worker's wall time per request in the plain runs (2 workers); others' CPU in ().",
         "",
-        "Plain runs (no py-spy): req/s and ms of CPU per request by process group",
+        f"Plain runs (no py-spy), medians of {REPEAT} interleaved rounds of {SECONDS} s: req/s and ms of CPU per "
+        "request by process group",
     ]
     header = f"{'':<22}" + "".join(f"{case:>15}" for case in results)
     lines.append(header)
     rows = [("req/s", lambda r: f"{r['plain']['rps']:.0f}")]
-    rows.append(("x baseline", lambda r: f"{r['plain']['rps'] / results['baseline']['plain']['rps']:.2f}"))
+    rows.append(("x baseline", lambda r: f"{r['plain']['ratio']:.2f}"))
+    rows.append(("x baseline, range", lambda r: r["plain"]["ratios"]))
     for group in ["gunicorn workers", "PostgreSQL", "Redis", "wrk", "whole machine"]:
         rows.append((f"CPU ms: {group}", lambda r, g=group: f"{r['plain']['cpu'].get(g, 0):.3f}"))
     rows.append(("worker wall ms", lambda r: f"{r['plain']['worker_wall_ms']:.2f}"))
     rows.append(("machine busy", lambda r: f"{r['plain']['busy']:.0%}"))
-    rows.append(("others' CPU", lambda r: f"{r['plain']['foreign']:.0%}"))
+    rows.append(("others' CPU, most", lambda r: f"{r['plain']['foreign']:.0%}"))
     for mode in ("active", "wall"):
         rows.append((f"py-spy {mode}: req/s", lambda r, m=mode: r["rps_under_spy"][m]))
     for label, value in rows:
@@ -231,19 +251,23 @@ def main() -> int:
         hot = run.seed(env, run.SMALL, run.HOT_CREDENTIALS)[: run.HOT_CREDENTIALS]
         server.start()
         tokens = run.access_tokens(hot)
+        requests = {case: run.write_requests(case, run.case_requests(case, hot, tokens, hot)) for case in CASES}
+        plain: dict[str, list[dict]] = {case: [] for case in CASES}
+        for repeat in range(1, REPEAT + 1):
+            for case in CASES:
+                for _attempt in range(1 + run.RETRIES):
+                    wait_for_quiet()
+                    run.wrk(binary, requests[case], run.WARMUP)
+                    measured = plain_run(binary, requests[case], server)
+                    if measured["foreign"] <= run.NOISE:
+                        break
+                    run.log(f"{case}: {measured['foreign']:.0%} of the CPU went to other processes; measuring again")
+                plain[case].append(measured)
+                run.log(f"{case}#{repeat}: {measured['rps']:.0f} req/s, others' CPU {measured['foreign']:.0%}")
         for case in CASES:
-            specs = run.case_requests(case, hot, tokens, hot)
-            requests = run.write_requests(case, specs)
-            for _attempt in range(1 + run.RETRIES):
-                wait_for_quiet()
-                run.wrk(binary, requests, run.WARMUP)
-                plain = plain_run(binary, requests, server)
-                if plain["foreign"] <= run.NOISE:
-                    break
-                run.log(f"{case}: {plain['foreign']:.0%} of the CPU went to other processes; measuring again")
-            run.log(f"{case}: {plain['rps']:.0f} req/s, others' CPU {plain['foreign']:.0%}; profiling")
-            rps = profile(binary, requests, server, case)
-            results[case] = {"plain": plain, "rps_under_spy": rps}
+            run.log(f"{case}: profiling")
+            rps = profile(binary, requests[case], server, case)
+            results[case] = {"plain": medians(plain[case], plain["baseline"]), "rps_under_spy": rps}
             for mode in ("active", "wall"):
                 results[case][mode] = load(sorted(OUT.glob(f"{case}.{mode}.*.txt")))
     finally:
