@@ -112,6 +112,7 @@ def _upsert_sql(connection, rows: int) -> str:
         f"INSERT INTO {usage} ({columns}) SELECT v.column1, v.column2, v.column3, v.column4, v.column5 "  # noqa: S608
         f"FROM (VALUES {', '.join([row] * rows)}) v "
         f"WHERE EXISTS (SELECT 1 FROM {credentials} c WHERE c.{qn('id')} = v.column1) "
+        "ORDER BY v.column1, v.column2, v.column3 "
         f"ON CONFLICT ({qn('credential_id')}, {qn('hour')}, {qn('region')}) DO UPDATE SET "
         f"{qn('requests')} = {usage}.{qn('requests')} + excluded.{qn('requests')}, "
         f"{qn('failures')} = {usage}.{qn('failures')} + excluded.{qn('failures')}"
@@ -121,9 +122,9 @@ def _upsert_sql(connection, rows: int) -> str:
 def _write(counts, failures) -> None:
     connection = connections[router.db_for_write(CredentialUsage)]
     hour_field = CredentialUsage._meta.get_field("hour")
-    rows = [
+    rows = [  # in key order: processes flushing the same keys at once then lock them in the same order
         (credential_id, hour_field.get_db_prep_value(hour, connection), region, requests, refused)
-        for (credential_id, hour, region), (requests, refused) in counts.items()
+        for (credential_id, hour, region), (requests, refused) in sorted(counts.items())
     ]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
@@ -138,7 +139,7 @@ def _write(counts, failures) -> None:
         if credential_id in existing
         for f in recent
     )
-    for credential_id in existing:
+    for credential_id in sorted(existing):
         keep = CredentialFailure.objects.filter(credential_id=credential_id).values_list("pk", flat=True)
         CredentialFailure.objects.filter(credential_id=credential_id).exclude(
             pk__in=list(keep[:FAILURES_KEPT])

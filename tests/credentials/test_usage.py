@@ -1,5 +1,8 @@
 """Usage counting: no database write per request, batched flushes, a bounded failure list."""
 
+import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -94,3 +97,31 @@ def test_summary_spans_168_hours_per_region(credential):
     assert summary.requests["us-region-1"][-1] == 4
     assert summary.requests[""][-6] == 2
     assert (summary.total_requests, summary.total_failures) == (6, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_processes_flushing_the_same_keys_at_once_lose_nothing(member, caplog):
+    """Each thread stands for a worker with its own counters and database connection; on
+    PostgreSQL (CI) unordered upserts of the same rows deadlock and drop counts."""
+    stored, _ = services.generate_credential(membership=member, name="ci")
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    keys = [(stored.pk, hour - timedelta(hours=h), region) for h in range(40) for region in ("", "a", "b", "c", "d")]
+    workers, rounds = 4, 5
+
+    def flush(buffer, start):
+        start.wait()
+        buffer.flush()
+        connection.close()
+
+    for _ in range(rounds):
+        buffers = []
+        for seed in range(workers):
+            buffer = usage.UsageBuffer()
+            for key in random.Random(seed).sample(keys, len(keys)):  # noqa: S311 (an order, not a secret)
+                buffer._counts[key][0] += 1
+            buffers.append(buffer)
+        start = threading.Barrier(workers)
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(flush, buffers, [start] * workers))
+    assert "Could not write credential usage" not in caplog.text
+    assert sum(CredentialUsage.objects.values_list("requests", flat=True)) == len(keys) * workers * rounds
