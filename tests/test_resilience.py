@@ -47,3 +47,17 @@ def test_a_database_outage_answers_503_without_a_trace(path, content_type):
     assert response.status_code == 503 and response["Retry-After"] == "5"
     assert response["Content-Type"].startswith(content_type)
     assert b"temporarily unavailable" in response.content and b"Traceback" not in response.content
+
+
+
+def test_the_redis_cache_reuses_one_client_per_pool():
+    """Django builds a redis.Redis for every call (~100 µs); config/cache.py keeps one per pool."""
+    from config.cache import FailOpenRedisCache
+
+    cache = FailOpenRedisCache("redis://127.0.0.1:6379/15", {"OPTIONS": {"socket_timeout": 0.5}})
+    client = cache._cache.get_client(write=True)
+    cache.set("probe", 1)
+    assert cache.get("probe") == 1
+    assert cache._cache.get_client(write=True) is client
+    assert cache._cache.get_client() is cache._cache.get_client()
+    cache.delete("probe")
