@@ -49,7 +49,6 @@ def test_a_database_outage_answers_503_without_a_trace(path, content_type):
     assert b"temporarily unavailable" in response.content and b"Traceback" not in response.content
 
 
-
 def test_the_redis_cache_reuses_one_client_per_pool():
     """Django builds a redis.Redis for every call (~100 µs); config/cache.py keeps one per pool."""
     from config.cache import FailOpenRedisCache
