@@ -2,7 +2,7 @@
 
 1. PostgreSQL restarts under steady wrk load: requests fail cleanly (503 JSON, no stack trace),
    the app recovers by itself within a few seconds, and no credential is lost or duplicated.
-   Usage counters are flushed every second, so some flushes meet the outage too.
+   Usage counters are flushed every second, right up to the outage and straight after it.
 2. Redis goes away: bearer authentication and the token endpoint keep working (throttling
    fails open, with a warning in the log) and throttling works again once Redis is back.
 
@@ -181,7 +181,7 @@ def drill_redis_outage(base: str, url: str, headers: dict, client_id: str, secre
 def main() -> int:
     VAR.mkdir(parents=True, exist_ok=True)
     ensure_services()
-    env = harness.environment(DATABASE, REDIS_DB, USAGE_FLUSH_SECONDS="1")  # usage flushes fall in the outage
+    env = harness.environment(DATABASE, REDIS_DB, USAGE_FLUSH_SECONDS="1")  # flushes around the outage
     harness.prepare(env, DATABASE, REDIS_DB)
     [(client_id, secret), _spare], account = harness.seed_member(env, "faults@example.com", ["drill", "spare"])
     problems = []
