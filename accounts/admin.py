@@ -50,8 +50,7 @@ class AccountAdmin(admin.ModelAdmin):
                 account=obj,
                 actor=request.user,
                 action="account.credential_policies_changed",
-                target=f"longest lifetime: {obj.credential_max_lifetime_days or 'none'} days; disable when unused "
-                f"for: {obj.disable_unused_credentials_after_days or 'never'} days (by an operator)",
+                target=f"{obj.credential_policies} (by an operator)",
                 request=request,
             )
 

@@ -97,6 +97,15 @@ class Account(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.cloud_account_id})"
 
+    @property
+    def credential_policies(self) -> str:
+        """The two credential policies in words, for the activity log."""
+        lifetime, unused = self.credential_max_lifetime_days, self.disable_unused_credentials_after_days
+        return (
+            f"longest credential lifetime: {f'{lifetime} days' if lifetime else 'no limit'}; "
+            f"disable credentials unused for: {f'{unused} days' if unused else 'never'}"
+        )
+
 
 class Role(models.TextChoices):
     OWNER = "owner", "Owner"

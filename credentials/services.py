@@ -265,8 +265,7 @@ def set_credential_policies(
         account=account,
         actor=owner.user,
         action="account.credential_policies_changed",
-        target=f"longest lifetime: {max_lifetime_days or 'none'} days; "
-        f"disable when unused for: {disable_unused_after_days or 'never'} days",
+        target=account.credential_policies,
         request=request,
     )
     return account

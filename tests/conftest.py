@@ -7,6 +7,7 @@ from credentials import usage
 from credentials.services import generate_credential
 from credentials.signing import keyring
 from tests.factories import AccountFactory, MembershipFactory, UserFactory
+from tests.regional.conftest import seeded_region
 
 PASSWORD = "Correct-Horse-Battery-9"
 
@@ -84,3 +85,13 @@ def api():
 def member_credential(member):
     """(credential, secret) of the member."""
     return generate_credential(membership=member, name="ci")
+
+
+@pytest.fixture
+def region(db):
+    return seeded_region("us-region-1")
+
+
+@pytest.fixture
+def other_region(db):
+    return seeded_region("us-region-2")

@@ -1,8 +1,12 @@
+from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AuditEvent
 from credentials.models import Credential
 from credentials.services import generate_credential
+from tests.credentials.helpers import bearer
+from tests.regional.conftest import seeded_region
 
 CHANGELIST = reverse("admin:credentials_credential_changelist")
 
@@ -41,3 +45,53 @@ def test_revoke_selected_deletes_and_audits(admin_client, admin_user, member):
     assert not Credential.objects.exists()
     event = AuditEvent.objects.get(action="credential.revoked")
     assert event.actor == admin_user and event.subject == member.user
+
+
+def test_disable_selected_stops_credentials_and_the_status_filter_finds_them(
+    admin_client, admin_user, member, django_capture_on_commit_callbacks
+):
+    credential, _ = generate_credential(membership=member, name="deploy")
+    other, _ = generate_credential(membership=member, name="other")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            CHANGELIST, {"action": "disable_selected", "_selected_action": [credential.pk]}, follow=True
+        )
+    assert "Disabled 1 credential(s). They stopped working immediately." in response.content.decode()
+    credential.refresh_from_db()
+    assert credential.status == "disabled" and credential.disabled_reason == "Disabled by an operator."
+    event = AuditEvent.objects.get(action="credential.disabled")
+    assert event.actor == admin_user and event.subject == member.user
+    assert [message.to for message in mail.outbox] == [[member.user.email]]
+    disabled = admin_client.get(CHANGELIST, {"status": "disabled"}).content.decode()
+    assert credential.client_id in disabled and other.client_id not in disabled
+    active = admin_client.get(CHANGELIST, {"status": "active"}).content.decode()
+    assert other.client_id in active and credential.client_id not in active
+
+
+def test_the_credential_page_shows_regions_expiry_and_usage(admin_client, member):
+    seeded_region("us-region-1")
+    credential, secret = generate_credential(
+        membership=member, name="deploy", regions=["us-region-1"], expires_in_days=30
+    )
+    Client().get("/api/v1/me", headers=bearer(secret))
+    page = admin_client.get(reverse("admin:credentials_credential_change", args=[credential.pk])).content.decode()
+    assert "us-region-1" in page
+    assert "1 requests, 0 refused" in page
+    assert f"{credential.expires_at:%Y}" in page
+
+
+def test_an_operators_policy_change_is_audited(admin_client, admin_user, owner):
+    account = owner.account
+    form = {
+        "name": account.name,
+        "credential_max_lifetime_days": "90",
+        "disable_unused_credentials_after_days": "",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+    }
+    response = admin_client.post(reverse("admin:accounts_account_change", args=[account.pk]), form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    account.refresh_from_db()
+    assert account.credential_max_lifetime_days == 90
+    event = AuditEvent.objects.get(action="account.credential_policies_changed")
+    assert event.actor == admin_user and event.target.endswith("(by an operator)")

@@ -21,19 +21,8 @@ from credentials import services
 from credentials.models import Credential
 from tests.credentials.helpers import bearer
 from tests.factories import MembershipFactory
-from tests.regional.conftest import seeded_region
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def region(db):
-    return seeded_region("us-region-1")
-
-
-@pytest.fixture
-def other_region(db):
-    return seeded_region("us-region-2")
 
 
 @pytest.fixture
@@ -146,7 +135,10 @@ def test_successor_defaults_keep_regions_and_a_similar_lifetime(member, region, 
 def test_policies_are_audited_and_validated(owner):
     services.set_credential_policies(owner=owner, max_lifetime_days=90, disable_unused_after_days=60)
     event = AuditEvent.objects.get(action="account.credential_policies_changed")
-    assert "90" in event.target and "60" in event.target
+    assert event.target == "longest credential lifetime: 90 days; disable credentials unused for: 60 days"
+    services.set_credential_policies(owner=owner, max_lifetime_days=None, disable_unused_after_days=None)
+    cleared = AuditEvent.objects.filter(action="account.credential_policies_changed").latest("id")
+    assert cleared.target == "longest credential lifetime: no limit; disable credentials unused for: never"
     with pytest.raises(services.ValidationError):
         services.set_credential_policies(owner=owner, max_lifetime_days=0, disable_unused_after_days=None)
 

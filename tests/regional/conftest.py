@@ -17,16 +17,6 @@ def seeded_region(slug: str) -> Region:
 
 
 @pytest.fixture
-def region(db):
-    return seeded_region("us-region-1")
-
-
-@pytest.fixture
-def other_region(db):
-    return seeded_region("us-region-2")
-
-
-@pytest.fixture
 def member_secret(member):
     return generate_credential(membership=member, name="ci")[1]
 
