@@ -84,12 +84,12 @@ class UsageBuffer:
             try:
                 with transaction.atomic(using=router.db_for_write(CredentialUsage)):
                     _write(counts, failures)
-            except IntegrityError:
-                for key, value in counts.items():
-                    own = {key[0]: failures.get(key[0], ())}
+            except IntegrityError:  # a credential deleted while this ran: write the others one by one
+                for credential_id in sorted({key[0] for key in counts}):
+                    own = {key: value for key, value in counts.items() if key[0] == credential_id}
                     try:
                         with transaction.atomic(using=router.db_for_write(CredentialUsage)):
-                            _write({key: value}, own)
+                            _write(own, {credential_id: failures[credential_id]} if credential_id in failures else {})
                     except IntegrityError:
                         continue
         except Error:  # usage must never fail a request: an outage costs its counts, nothing more
