@@ -13,6 +13,12 @@ def own_credential_or_404(membership: Membership, client_id: str) -> Credential:
     return credential
 
 
+def visible_credential_or_404(membership: Membership, client_id: str) -> Credential:
+    """What a member may look at (usage): an owner any credential of the account, others their own."""
+    find = account_credential_or_404 if membership.is_owner else own_credential_or_404
+    return find(membership, client_id)
+
+
 def account_credential_or_404(owner: Membership, client_id: str) -> Credential:
     """Any member's credential in the owner's account; the caller has checked the owner role."""
     credential = Credential.objects.for_account(owner.account).filter(client_id=client_id).first()

@@ -14,7 +14,7 @@ from accounts.access import active_membership
 from accounts.audit import client_ip
 from accounts.models import Membership
 from credentials import leaks, services, throttling, usage
-from credentials.access import account_credential_or_404, own_credential_or_404
+from credentials.access import own_credential_or_404, visible_credential_or_404
 from credentials.authentication import Principal
 from credentials.models import Credential, Status
 from credentials.scopes import ALL_SCOPES
@@ -246,7 +246,6 @@ class DisableCredential(APIView):
         services.disable_credential(
             credential=credential, by=membership.user, reason="Disabled by its member.", request=request
         )
-        credential.refresh_from_db()
         return _changed(credential)
 
 
@@ -298,11 +297,7 @@ class CredentialUsageView(APIView):
 
     @extend_schema(responses=UsageOutput)
     def get(self, request: Request, client_id: str) -> Response:
-        membership = caller_membership(request)
-        if membership.is_owner:
-            credential = account_credential_or_404(membership, client_id)
-        else:
-            credential = own_credential_or_404(membership, client_id)
+        credential = visible_credential_or_404(caller_membership(request), client_id)
         usage.flush()
         summary = usage.summarize(credential)
         return Response(

@@ -42,9 +42,6 @@ class Principal:
     token_id: str | None = None
     regions: frozenset[str] | None = None
 
-    def allows_region(self, slug: str) -> bool:
-        return self.regions is None or slug in self.regions
-
     @property
     def account(self) -> Account:
         return self.membership.account

@@ -79,24 +79,13 @@ class Credential(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.client_id})"
 
-    def status_at(self, now) -> Status:
-        if self.disabled_at is not None:
-            return Status.DISABLED
-        if self.expires_at is not None and self.expires_at <= now:
-            return Status.EXPIRED
-        return Status.ACTIVE
-
     @property
     def status(self) -> Status:
-        return self.status_at(timezone.now())
-
-    def allows_region(self, slug: str) -> bool:
-        return not self.regions or slug in self.regions
-
-    @property
-    def unused_since(self):
-        """The start of the unused clock that an owner's policy measures."""
-        return max(moment for moment in (self.created_at, self.last_used_at, self.enabled_at) if moment is not None)
+        if self.disabled_at is not None:
+            return Status.DISABLED
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return Status.EXPIRED
+        return Status.ACTIVE
 
 
 class SigningKey(models.Model):

@@ -58,6 +58,12 @@ def _name_taken_error(name: str) -> ValidationError:
     return ValidationError({"name": f"You already have a credential named {name}. Choose another name."})
 
 
+def _record_own(membership: Membership, action: str, credential: Credential, request, detail: str = "") -> None:
+    """An Activity entry for something a member did to their own credential."""
+    target = f"{credential.name} ({credential.client_id})" + (f"; {detail}" if detail else "")
+    audit.record(account=membership.account, actor=membership.user, action=action, target=target, request=request)
+
+
 def list_credentials(membership: Membership):
     return Credential.objects.for_member(membership)
 
@@ -144,13 +150,7 @@ def generate_credential(
             continue
         details = [f"regions {', '.join(allowed_regions)}" if allowed_regions else "all regions"]
         details.append(f"expires {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else "never expires")
-        audit.record(
-            account=membership.account,
-            actor=membership.user,
-            action="credential.created",
-            target=f"{credential.name} ({credential.client_id}); {'; '.join(details)}",
-            request=request,
-        )
+        _record_own(membership, "credential.created", credential, request, detail="; ".join(details))
         return credential, secret
     raise CredentialLimitReached()
 
@@ -173,13 +173,7 @@ def delete_credential(
         raise ValidationError({"name": f"Type the secret name {credential.name} exactly to confirm."})
     credential.delete()
     credential.revoked_at = timezone.now()
-    audit.record(
-        account=membership.account,
-        actor=membership.user,
-        action="credential.deleted",
-        target=f"{credential.name} ({credential.client_id})",
-        request=request,
-    )
+    _record_own(membership, "credential.deleted", credential, request)
     return credential
 
 
@@ -236,13 +230,7 @@ def enable_credential(*, membership: Membership, client_id: str, request: HttpRe
         now = timezone.now()
         Credential.objects.filter(pk=credential.pk).update(disabled_at=None, disabled_reason="", enabled_at=now)
         credential.disabled_at, credential.disabled_reason, credential.enabled_at = None, "", now
-        audit.record(
-            account=membership.account,
-            actor=membership.user,
-            action="credential.enabled",
-            target=f"{credential.name} ({credential.client_id})",
-            request=request,
-        )
+        _record_own(membership, "credential.enabled", credential, request)
     return credential
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import access
 from accounts.models import Account, Membership
 from credentials import charts, services, usage
-from credentials.access import account_credential_or_404, own_credential_or_404
+from credentials.access import account_credential_or_404, own_credential_or_404, visible_credential_or_404
 from credentials.forms import CredentialPoliciesForm, DeleteCredentialForm, GenerateCredentialForm
 from credentials.models import MAX_CREDENTIALS, Credential
 
@@ -201,8 +201,7 @@ def revoke(request: HttpRequest, membership: Membership, client_id: str) -> Http
 def usage_report(request: HttpRequest, membership: Membership, client_id: str) -> HttpResponse:
     """Owners oversee every credential of the account, members only their own; others answer 404.
     The flush makes this process's counters visible at once; other processes flush within seconds."""
-    find = account_credential_or_404 if membership.is_owner else own_credential_or_404
-    credential = find(membership, client_id)
+    credential = visible_credential_or_404(membership, client_id)
     usage.flush()
     summary = usage.summarize(credential)
     context = {

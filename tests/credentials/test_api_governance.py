@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from credentials import services, usage
+from credentials import services
 from credentials.models import Credential
 from tests.credentials.helpers import bearer
 from tests.regional.conftest import seeded_region
@@ -158,11 +158,3 @@ def test_policies_read_by_members_changed_by_the_owner_only(client, member, owne
     assert client.put(url, {**policy, "credential_max_lifetime_days": 0}, "application/json").status_code == 400
     owner.account.refresh_from_db()
     assert owner.account.credential_max_lifetime_days == 90
-
-
-def test_usage_survives_only_for_existing_credentials(member):
-    credential, _ = services.generate_credential(membership=member, name="ci")
-    usage.record_request(credential.pk, "us-region-1")
-    credential.delete()
-    usage.flush()
-    assert not Credential.objects.exists()

@@ -125,3 +125,16 @@ def test_processes_flushing_the_same_keys_at_once_lose_nothing(member, caplog):
             list(pool.map(flush, buffers, [start] * workers))
     assert "Could not write credential usage" not in caplog.text
     assert sum(CredentialUsage.objects.values_list("requests", flat=True)) == len(keys) * workers * rounds
+
+
+def test_counts_of_a_credential_deleted_before_the_flush_are_dropped_and_the_rest_written(member, caplog):
+    kept, _ = services.generate_credential(membership=member, name="kept")
+    gone, _ = services.generate_credential(membership=member, name="gone")
+    usage.record_request(gone.pk, "us-region-1")
+    usage.record_failure(gone.pk, "us-region-1", None, "refused")
+    usage.record_request(kept.pk, "us-region-1")
+    gone.delete()
+    usage.flush()
+    assert list(CredentialUsage.objects.values_list("credential_id", "requests")) == [(kept.pk, 1)]
+    assert not CredentialFailure.objects.exists()
+    assert "Could not write credential usage" not in caplog.text
