@@ -108,19 +108,28 @@ class CredentialAdmin(admin.ModelAdmin):
     def disable_selected(self, request, queryset) -> None:
         count = 0
         for credential in queryset.select_related("membership__user", "membership__account"):
-            count += services.disable_credential(
-                credential=credential, by=request.user, reason="Disabled by an operator.", request=request
+            count += len(
+                services.disable_credential(
+                    credential=credential, by=request.user, reason="Disabled by an operator.", request=request
+                )
             )
         self.message_user(
-            request, f"Disabled {count} credential(s). They stopped working immediately.", messages.SUCCESS
+            request,
+            f"Disabled {count} credential(s), with those made from them. They stopped working immediately.",
+            messages.SUCCESS,
         )
 
     @admin.action(description="Revoke selected credentials", permissions=["revoke"])
     def revoke_selected(self, request, queryset) -> None:
-        count = 0
+        count, gone = 0, set()
         for credential in queryset.select_related("membership__user", "membership__account"):
-            services.revoke_credential(by=request.user, credential=credential, request=request)
-            count += 1
+            if credential.pk in gone:  # went with a parent selected before it
+                continue
+            family = services.revoke_credential(by=request.user, credential=credential, request=request)
+            gone.update(member.pk for member in family)
+            count += len(family)
         self.message_user(
-            request, f"Revoked {count} credential(s). They stopped working immediately.", messages.SUCCESS
+            request,
+            f"Revoked {count} credential(s), with those made from them. They stopped working immediately.",
+            messages.SUCCESS,
         )

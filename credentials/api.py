@@ -13,20 +13,46 @@ from rest_framework.views import APIView
 from accounts.access import active_membership
 from accounts.audit import client_ip
 from accounts.models import Membership
-from credentials import leaks, services, throttling, usage
+from credentials import allowlist, leaks, services, throttling, usage
 from credentials.access import own_credential_or_404, visible_credential_or_404
 from credentials.authentication import Principal
+from credentials.lineage import BroaderThanCaller
 from credentials.models import Credential, Status
-from credentials.scopes import ALL_SCOPES
+from credentials.scopes import ALL_SCOPES, SCOPES
 
 REVOKED_AT = "Revoked-At"
+DESCENDANTS_DELETED = "Descendants-Deleted"
 TAKES_EFFECT = "immediately"
+PERMISSION_CHOICES = sorted(SCOPES)
+
+
+class ParentOutput(serializers.Serializer):
+    client_id = serializers.CharField()
+    name = serializers.CharField()
 
 
 class CredentialOutput(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
     regions = serializers.ListField(
         child=serializers.CharField(), read_only=True, help_text="The regions it may be used in; empty: every region."
+    )
+    permissions = serializers.ListField(
+        child=serializers.ChoiceField(choices=PERMISSION_CHOICES),
+        read_only=True,
+        help_text="The scopes it carries. A client secret used directly has exactly these; a token at most these.",
+    )
+    predates_permissions = serializers.BooleanField(
+        read_only=True, help_text="Made before permissions existed: it keeps all four (full access)."
+    )
+    allowed_ips = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="CIDRs it may be used from; empty: any address."
+    )
+    allowed_ips_mode = serializers.ChoiceField(choices=list(allowlist.MODES), read_only=True)
+    created_by = ParentOutput(
+        source="parent",
+        read_only=True,
+        allow_null=True,
+        help_text="The credential whose bearer made this one (it goes when that one goes); null when a person did.",
     )
 
     class Meta:
@@ -44,6 +70,11 @@ class CredentialOutput(serializers.ModelSerializer):
             "last_used_at",
             "last_used_ip",
             "last_used_region",
+            "permissions",
+            "predates_permissions",
+            "allowed_ips",
+            "allowed_ips_mode",
+            "created_by",
         ]
 
 
@@ -69,9 +100,36 @@ class CreateCredentialInput(serializers.Serializer):
         allow_null=True,
         min_value=1,
         max_value=3650,
-        help_text="30, 90 or 365; null: never expires; omitted: the account's longest lifetime, or never. An owner's "
-        "policy (GET /api/v1/account/credential-policies) may cap it; the cap itself is then also allowed.",
+        help_text="30, 90 or 365; null: never expires; omitted: the account's longest lifetime, or never (for a "
+        "bearer caller: its own expiry). An owner's policy (GET /api/v1/account/credential-policies) may cap it; "
+        "the cap itself is then also allowed.",
     )
+    permissions = serializers.ListField(
+        child=serializers.CharField(max_length=40),
+        required=False,
+        max_length=10,
+        help_text=f"A non-empty subset of {', '.join(PERMISSION_CHOICES)}. Omitted: compute:read and compute:write "
+        "(for a bearer caller: its own permissions, within its token's scope).",
+    )
+    allowed_ips = serializers.ListField(
+        child=serializers.CharField(max_length=60),
+        required=False,
+        max_length=100,
+        help_text=f"Up to {allowlist.MAX_NETWORKS} IPv4 or IPv6 addresses or CIDR ranges it may be used from; empty: "
+        "any address. Omitted: any address (for a bearer caller: its own list).",
+    )
+    allowed_ips_mode = serializers.ChoiceField(
+        choices=list(allowlist.MODES),
+        required=False,
+        help_text="enforce (default): uses from elsewhere are refused; report: they succeed and are recorded in the "
+        "credential's usage.",
+    )
+
+
+class BroaderThanCallerOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    too_broad = serializers.DictField(child=serializers.CharField(), help_text="Per field, what exceeds the caller.")
 
 
 class LimitReachedOutput(serializers.Serializer):
@@ -86,6 +144,11 @@ class MeOutput(serializers.Serializer):
     credential = serializers.DictField(allow_null=True)
     authentication = serializers.ChoiceField(choices=["session", "client_secret", "access_token"])
     scopes = serializers.ListField(child=serializers.CharField())
+
+
+def bearer_credential(request: Request) -> Credential | None:
+    """The credential of a bearer caller, which reaches only itself and its descendants; None for a person."""
+    return request.auth.credential if isinstance(request.auth, Principal) else None
 
 
 def caller_membership(request: Request) -> Membership:
@@ -126,25 +189,28 @@ class CredentialListCreate(APIView):
 
     @extend_schema(responses=CredentialOutput(many=True))
     def get(self, request: Request) -> Response:
-        credentials = services.list_credentials(caller_membership(request))
+        credentials = services.list_credentials(caller_membership(request), bearer_credential(request))
         return Response(CredentialOutput(credentials, many=True).data)
 
-    @extend_schema(request=CreateCredentialInput, responses={201: CreatedCredentialOutput, 409: LimitReachedOutput})
+    @extend_schema(
+        request=CreateCredentialInput,
+        responses={201: CreatedCredentialOutput, 403: BroaderThanCallerOutput, 409: LimitReachedOutput},
+    )
     def post(self, request: Request) -> Response:
+        """A bearer caller makes a child no broader than itself; a signed-in person chooses freely."""
         membership = caller_membership(request)
         data = CreateCredentialInput(data=request.data)
         data.is_valid(raise_exception=True)
+        ceiling = request.auth.ceiling() if isinstance(request.auth, Principal) else None
         try:
-            fields = data.validated_data
             credential, secret = services.generate_credential(
-                membership=membership,
-                name=fields["name"],
-                regions=fields.get("regions"),
-                expires_in_days=fields.get("expires_in_days", services.default_expiry(membership.account)),
-                request=request,
+                membership=membership, ceiling=ceiling, request=request, **data.validated_data
             )
         except DjangoValidationError as error:
             raise APIValidationError(error.message_dict) from None
+        except BroaderThanCaller as error:
+            body = {"detail": str(error), "code": "broader_than_caller", "too_broad": error.problems}
+            return Response(body, status=status.HTTP_403_FORBIDDEN)
         except services.CredentialLimitReached as error:
             return Response({"detail": str(error), "code": "credential_limit_reached"}, status=status.HTTP_409_CONFLICT)
         credential.client_secret = secret
@@ -205,44 +271,54 @@ class CredentialDetail(APIView):
 
     @extend_schema(responses=CredentialOutput)
     def get(self, request: Request, client_id: str) -> Response:
-        return Response(CredentialOutput(own_credential_or_404(caller_membership(request), client_id)).data)
+        credential = own_credential_or_404(caller_membership(request), client_id, bearer=bearer_credential(request))
+        return Response(CredentialOutput(credential).data)
 
     @extend_schema(
         responses={
             204: OpenApiResponse(
-                description=f"Deleted. It stopped working {TAKES_EFFECT}; the {REVOKED_AT} header "
-                "(RFC 3339, UTC) says when, to the second."
+                description=f"Deleted, with every credential made with it. It stopped working {TAKES_EFFECT}; the "
+                f"{REVOKED_AT} header (RFC 3339, UTC) says when, to the second, and {DESCENDANTS_DELETED} how many "
+                "descendants went with it."
             )
         }
     )
     def delete(self, request: Request, client_id: str) -> Response:
         credential = services.delete_credential(
-            membership=caller_membership(request), client_id=client_id, request=request
+            membership=caller_membership(request),
+            client_id=client_id,
+            bearer=bearer_credential(request),
+            request=request,
         )
-        return Response(status=status.HTTP_204_NO_CONTENT, headers={REVOKED_AT: _http_time(credential.revoked_at)})
+        headers = {REVOKED_AT: _http_time(credential.revoked_at), DESCENDANTS_DELETED: str(len(credential.descendants))}
+        return Response(status=status.HTTP_204_NO_CONTENT, headers=headers)
 
 
 class ChangedCredentialOutput(CredentialOutput):
     takes_effect = serializers.CharField(help_text="When the change applies to requests: immediately.")
+    descendants_disabled = serializers.IntegerField(
+        help_text="How many credentials made with this one were disabled with it (0 when enabling)."
+    )
 
     class Meta(CredentialOutput.Meta):
-        fields = [*CredentialOutput.Meta.fields, "takes_effect"]
+        fields = [*CredentialOutput.Meta.fields, "takes_effect", "descendants_disabled"]
 
 
 def _changed(credential: Credential) -> Response:
     credential.takes_effect = TAKES_EFFECT
+    credential.descendants_disabled = len(getattr(credential, "descendants_disabled", []))
     return Response(ChangedCredentialOutput(credential).data)
 
 
 class DisableCredential(APIView):
-    """Stop one of your credentials without deleting it; `disabled_at` is when it stopped working."""
+    """Stop one of your credentials, and those made with it, without deleting them; `disabled_at` is when."""
 
     scope_area = "credentials"
 
     @extend_schema(request=None, responses=ChangedCredentialOutput)
     def post(self, request: Request, client_id: str) -> Response:
         membership = caller_membership(request)
-        credential = own_credential_or_404(membership, client_id)
+        credential = own_credential_or_404(membership, client_id, bearer=bearer_credential(request))
         services.disable_credential(
             credential=credential, by=membership.user, reason="Disabled by its member.", request=request
         )
@@ -258,7 +334,10 @@ class EnableCredential(APIView):
     def post(self, request: Request, client_id: str) -> Response:
         try:
             credential = services.enable_credential(
-                membership=caller_membership(request), client_id=client_id, request=request
+                membership=caller_membership(request),
+                client_id=client_id,
+                bearer=bearer_credential(request),
+                request=request,
             )
         except DjangoValidationError as error:
             return Response(
@@ -288,6 +367,12 @@ class UsageOutput(serializers.Serializer):
     last_used_region = serializers.CharField()
     recent_failures = FailureOutput(many=True)
     flush_interval_seconds = serializers.IntegerField(help_text="How stale the counts may be.")
+    permissions_used = serializers.ListField(
+        child=serializers.ChoiceField(choices=PERMISSION_CHOICES), help_text="The permissions used in the last 30 days."
+    )
+    regions_used = serializers.ListField(
+        child=serializers.CharField(), help_text="The regions compute requests went to in the last 30 days."
+    )
 
 
 class CredentialUsageView(APIView):
@@ -297,9 +382,10 @@ class CredentialUsageView(APIView):
 
     @extend_schema(responses=UsageOutput)
     def get(self, request: Request, client_id: str) -> Response:
-        credential = visible_credential_or_404(caller_membership(request), client_id)
+        credential = visible_credential_or_404(caller_membership(request), client_id, bearer=bearer_credential(request))
         usage.flush()
         summary = usage.summarize(credential)
+        used = usage.used_grants(credential)
         return Response(
             UsageOutput(
                 {
@@ -313,6 +399,8 @@ class CredentialUsageView(APIView):
                     "last_used_region": credential.last_used_region,
                     "recent_failures": summary.recent_failures,
                     "flush_interval_seconds": settings.USAGE_FLUSH_SECONDS,
+                    "permissions_used": used.permissions,
+                    "regions_used": used.regions,
                 }
             ).data
         )

@@ -20,9 +20,9 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from accounts.audit import client_ip
 from accounts.models import Account, Membership, User
-from credentials import keys, throttling, tokens, usage
+from credentials import allowlist, keys, throttling, tokens, usage
+from credentials.lineage import Ceiling
 from credentials.models import Credential, RevokedToken, Status
-from credentials.scopes import ALL_SCOPES
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
@@ -34,9 +34,7 @@ class Principal:
     """Who a bearer request acts for: one member, in one account, through one credential."""
 
     membership: Membership
-    credential_id: int
-    client_id: str
-    credential_name: str
+    credential: Credential
     scopes: frozenset[str]
     method: str
     token_id: str | None = None
@@ -49,6 +47,22 @@ class Principal:
     @property
     def user(self) -> User:
         return self.membership.user
+
+    @property
+    def credential_id(self) -> int:
+        return self.credential.pk
+
+    @property
+    def client_id(self) -> str:
+        return self.credential.client_id
+
+    @property
+    def credential_name(self) -> str:
+        return self.credential.name
+
+    def ceiling(self) -> Ceiling:
+        """What a credential this caller makes may have at most: its credential, within this token's scope."""
+        return Ceiling(credential=self.credential, scopes=self.scopes)
 
 
 def usable_credentials():
@@ -196,9 +210,29 @@ def region_refusal(regions, region: str | None) -> str | None:
     return f"This credential may be used only in {', '.join(sorted(regions))}, not in {region}."
 
 
-def record_use(credential: Credential, ip: str | None, region: str | None = None) -> None:
+def address_refusal(credential: Credential, ip: str | None, region: str | None) -> str | None:
+    """Why a use from `ip` is refused by the credential's allow-list, or None. In report mode the
+    use goes ahead and the refusal it would have been is noted in the credential's usage."""
+    if not credential.allowed_ips:
+        return None
+    problem = allowlist.refusal(credential.allowed_ips, ip)
+    if problem is not None and credential.allowed_ips_mode == allowlist.REPORT:
+        usage.record_report(credential.pk, region, ip, f"Would have been refused: {ip or 'unknown address'}. {problem}")
+        return None
+    return problem
+
+
+def needed_scope(view, method: str) -> str | None:
+    """The scope a request to `view` needs (`<scope_area>:read` or `:write`), or None when it needs none."""
+    area = getattr(view, "scope_area", None)
+    if area is None:
+        return None
+    return f"{area}:{'read' if method in SAFE_METHODS else 'write'}"
+
+
+def record_use(credential: Credential, ip: str | None, region: str | None = None, permission: str = "") -> None:
     """Counts the request in memory (usage.py); at most one database write a minute per credential."""
-    usage.record_request(credential.pk, region)
+    usage.record_request(credential.pk, region, permission)
     now = timezone.now()
     if credential.last_used_at is None or now - credential.last_used_at >= LAST_USED_RESOLUTION:
         Credential.objects.filter(pk=credential.pk).update(
@@ -253,7 +287,8 @@ class BearerAuthentication(BaseAuthentication):
         wait = throttling.retry_after("failed_auth_per_ip", ip or "-")
         if wait is not None:
             raise exceptions.Throttled(wait, "Too many failed authentication attempts.")
-        region = (request.parser_context or {}).get("kwargs", {}).get("region")
+        context = request.parser_context or {}
+        region = context.get("kwargs", {}).get("region")
         if tokens.looks_like_jwt(token):
             credential, scopes, token_id, regions = self._from_access_token(request, token, ip)
             method = "access_token"
@@ -261,17 +296,16 @@ class BearerAuthentication(BaseAuthentication):
             credential = credential_for_secret(token)
             if credential is None:
                 self._fail(request, ip, "The client secret is invalid or has been revoked.")
-            scopes, token_id, method = ALL_SCOPES, None, "client_secret"
+            scopes, token_id, method = frozenset(credential.permissions), None, "client_secret"
             regions = frozenset(credential.regions) or None
-        problem = refusal(credential) or region_refusal(regions, region)
+        problem = refusal(credential) or region_refusal(regions, region) or address_refusal(credential, ip, region)
         if problem is not None:
             self._refuse(request, credential, ip, region, problem)
-        record_use(credential, ip, region)
+        permission = needed_scope(context.get("view"), request.method)
+        record_use(credential, ip, region, permission if permission in scopes else "")
         principal = Principal(
             membership=credential.membership,
-            credential_id=credential.pk,
-            client_id=credential.client_id,
-            credential_name=credential.name,
+            credential=credential,
             scopes=scopes,
             method=method,
             token_id=token_id,
@@ -289,7 +323,7 @@ class BearerAuthentication(BaseAuthentication):
             self._fail(request, ip, "The credential behind this access token was deleted or revoked.")
         if credential.token_revoked:
             self._refuse(request, credential, ip, None, "The access token has been revoked.")
-        scopes = frozenset(claims["scope"].split()) & ALL_SCOPES
+        scopes = frozenset(claims["scope"].split()) & frozenset(credential.permissions)
         return credential, scopes, claims["jti"], tokens.regions_in_audience(claims["aud"])
 
     def _fail(self, request, ip: str | None, description: str):
@@ -318,9 +352,7 @@ class HasScope(BasePermission):
             return True
         if not hasattr(view, "scope_area"):
             return False
-        if view.scope_area is None:
-            return True
-        needed = f"{view.scope_area}:{'read' if request.method in SAFE_METHODS else 'write'}"
-        if needed not in principal.scopes:
+        needed = needed_scope(view, request.method)
+        if needed is not None and needed not in principal.scopes:
             raise InsufficientScope(needed)
         return True

@@ -11,10 +11,9 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts import audit
 from accounts.audit import client_ip
 from accounts.models import Membership
-from credentials import keys
+from credentials import keys, services
 from credentials.models import Credential, LeakReport
 
 
@@ -42,20 +41,24 @@ def process_leak_report(report_id: int) -> None:
     if credential is not None:
         account, member = credential.membership.account, credential.membership.user
         report.account, report.client_id = account, credential.client_id
-        credential.delete()
-        audit.record(
-            account=account,
-            actor=None,
+        family = services.revoke_credential(
+            by=None,
+            credential=credential,
             action="credential.leak_revoked",
-            target=f"{credential.name} ({credential.client_id}) reported from {report.reporter_ip or 'unknown'}"
+            why=f"reported from {report.reporter_ip or 'unknown'}"
             + (f" found at {report.source}" if report.source else ""),
-            subject=member,
         )
-        transaction.on_commit(lambda: _notify(credential, account, member, report))
+        transaction.on_commit(lambda: _notify(family, account, member, report))
     report.save()
 
 
-def _notify(credential: Credential, account, member, report: LeakReport) -> None:
+def _notify(family: list[Credential], account, member, report: LeakReport) -> None:
+    credential = family[0]
+    went_with = (
+        " Every credential made with it went too: " + ", ".join(f"{c.name} ({c.client_id})" for c in family[1:]) + "."
+        if family[1:]
+        else ""
+    )
     owner = Membership.objects.for_account(account).filter(role="owner").first()
     recipients = sorted({member.email, *([owner.user.email] if owner else [])})
     send_mail(
@@ -64,7 +67,8 @@ def _notify(credential: Credential, account, member, report: LeakReport) -> None
             f"The client secret of credential {credential.name} ({credential.client_id}) of {member.email} in "
             f"account {account} was reported as publicly exposed on {report.received_at:%Y-%m-%d %H:%M} UTC"
             + (f" (found at {report.source})" if report.source else "")
-            + ".\n\nWe revoked it at once: it and every access token made with it stopped working immediately. "
+            + ".\n\nWe revoked it at once: it and every access token made with it stopped working immediately."
+            + f"{went_with} "
             "Generate a new credential in Account Settings > Credentials, update your programs, and find out "
             "how the secret was exposed."
         ),

@@ -5,6 +5,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Account, Membership
+from credentials.allowlist import ENFORCE, MODES
+from credentials.scopes import DEFAULT_PERMISSIONS
 
 MAX_CREDENTIALS = 2
 SLOTS = range(1, MAX_CREDENTIALS + 1)
@@ -15,6 +17,10 @@ class Status(models.TextChoices):
     ACTIVE = "active", "Active"
     EXPIRED = "expired", "Expired"
     DISABLED = "disabled", "Disabled"
+
+
+def default_permissions() -> list[str]:
+    return list(DEFAULT_PERMISSIONS)
 
 
 class CredentialQuerySet(models.QuerySet):
@@ -54,6 +60,25 @@ class Credential(models.Model):
     enabled_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When it was last re-enabled; restarts the unused clock."
     )
+    permissions = models.JSONField(
+        default=default_permissions, editable=False, help_text="The scopes it carries: a non-empty subset of SCOPES."
+    )
+    predates_permissions = models.BooleanField(
+        default=False, editable=False, help_text="Made before permissions existed; it keeps all four."
+    )
+    allowed_ips = models.JSONField(
+        default=list, blank=True, editable=False, help_text="CIDRs it may be used from; empty means any address."
+    )
+    allowed_ips_mode = models.CharField(max_length=10, choices=list(MODES.items()), default=ENFORCE, editable=False)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        editable=False,
+        help_text="The credential whose bearer made this one; it goes when its parent goes.",
+    )
 
     objects = CredentialQuerySet.as_manager()
 
@@ -74,6 +99,11 @@ class Credential(models.Model):
                 condition=models.Q(disabled_at__isnull=False) | models.Q(disabled_reason=""),
                 name="credential_reason_only_when_disabled",
             ),
+            models.CheckConstraint(condition=~models.Q(permissions=[]), name="credential_permissions_not_empty"),
+            models.CheckConstraint(
+                condition=models.Q(allowed_ips_mode__in=list(MODES)), name="credential_allowed_ips_mode_valid"
+            ),
+            models.CheckConstraint(condition=~models.Q(parent=models.F("id")), name="credential_not_its_own_parent"),
         ]
 
     def __str__(self) -> str:
@@ -147,17 +177,22 @@ class CredentialUsage(models.Model):
     credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="usage")
     hour = models.DateTimeField(help_text="The start of the hour, UTC.")
     region = models.CharField(max_length=40, blank=True, help_text="Empty for the management API.")
+    permission = models.CharField(
+        max_length=40, blank=True, help_text="The scope the requests used; empty for the token endpoint."
+    )
     requests = models.PositiveIntegerField(default=0)
     failures = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["hour", "region"]
         constraints = [
-            models.UniqueConstraint(fields=["credential", "hour", "region"], name="credential_usage_one_row_per_hour")
+            models.UniqueConstraint(
+                fields=["credential", "hour", "region", "permission"], name="credential_usage_one_row_per_hour"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.credential_id} {self.hour:%Y-%m-%d %H}h {self.region or 'api'}"
+        return f"{self.credential_id} {self.hour:%Y-%m-%d %H}h {self.region or 'api'} {self.permission}"
 
 
 class CredentialFailure(models.Model):

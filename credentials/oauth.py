@@ -3,6 +3,7 @@
 
 import base64
 import binascii
+import hmac
 from collections import Counter
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, unquote_plus
@@ -15,10 +16,16 @@ from django.views.decorators.http import require_GET
 
 from accounts import audit
 from accounts.audit import client_ip
-from credentials import signing, throttling, tokens, usage
-from credentials.authentication import by_client_id_with_revocation, credential_for_client, record_use, refusal
+from credentials import keys, services, signing, throttling, tokens, usage
+from credentials.authentication import (
+    address_refusal,
+    by_client_id_with_revocation,
+    credential_for_client,
+    record_use,
+    refusal,
+)
 from credentials.models import Credential, RevokedToken
-from credentials.scopes import SCOPES, parse_scope
+from credentials.scopes import SCOPES, format_scope, parse_scope
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 FORM = "application/x-www-form-urlencoded"
@@ -124,7 +131,7 @@ def authenticate_client(request: HttpRequest, params: dict[str, str]) -> Credent
     if credential is None:
         _note_failure(request, client_id)
         raise _invalid_client(basic=basic is not None)
-    problem = refusal(credential)
+    problem = refusal(credential) or address_refusal(credential, client_ip(request), None)
     if problem is not None:
         usage.record_failure(credential.pk, None, client_ip(request), problem)
         raise OAuthError("invalid_client", problem, 401)
@@ -141,9 +148,16 @@ def token(request: HttpRequest) -> JsonResponse:
         if grant_type != "client_credentials":
             raise OAuthError("unsupported_grant_type", "Only the client_credentials grant is supported.")
         credential = authenticate_client(request, params)
-        scopes = parse_scope(params.get("scope"))
+        granted = frozenset(credential.permissions)
+        scopes = parse_scope(params.get("scope"), granted)
         if scopes is None:
             raise OAuthError("invalid_scope", f"Known scopes: {' '.join(sorted(SCOPES))}.")
+        if not scopes <= granted:
+            raise OAuthError(
+                "invalid_scope",
+                f"This credential may be granted only {format_scope(granted)}; "
+                f"it lacks {format_scope(scopes - granted)}.",
+            )
         wait = throttling.take("token_per_credential", str(credential.pk))
         if wait is not None:
             raise _too_many(wait)
@@ -188,12 +202,21 @@ def _client_and_token(request: HttpRequest) -> tuple[Credential, dict | None]:
 
 @csrf_exempt
 def revoke(request: HttpRequest) -> JsonResponse:
-    """RFC 7009. A client can revoke only its own tokens; anything else is left alone, and the
-    answer is 200 either way, so the endpoint tells nothing about tokens it did not issue."""
+    """RFC 7009. A client can revoke only its own tokens, and its own client secret (which deletes
+    the credential, as Delete does); anything else is left alone, and the answer is 200 either
+    way, so the endpoint tells nothing about tokens it did not issue."""
     try:
-        credential, claims = _client_and_token(request)
+        params = form_parameters(request)
+        credential = authenticate_client(request, params)
+        if "token" not in params:
+            raise invalid_request("The token parameter is missing.")
     except OAuthError as error:
         return error.response()
+    value = params["token"]
+    if keys.is_well_formed(value) and hmac.compare_digest(keys.digest(value), credential.secret_digest):
+        services.revoke_own_secret(credential=credential, request=request)
+        return JsonResponse({}, headers=NO_STORE)
+    claims = _verified_claims(value)
     if claims is not None and claims["client_id"] == credential.client_id:
         _, created = RevokedToken.objects.get_or_create(
             jti=claims["jti"], defaults={"expires_at": datetime.fromtimestamp(claims["exp"], tz=UTC)}

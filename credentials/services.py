@@ -16,9 +16,11 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import Account, Membership, User
-from credentials import keys, regions
+from credentials import allowlist, keys, lineage, regions, usage
 from credentials.access import own_credential_or_404
+from credentials.lineage import Ceiling
 from credentials.models import EXPIRY_CHOICES, MAX_CREDENTIALS, SLOTS, Credential
+from credentials.scopes import DEFAULT_PERMISSIONS, SCOPES, levels_from_permissions, permissions_from_levels
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +34,16 @@ ROTATION_HELP = (
     "You may hold two credentials so that you can rotate without downtime: generate the successor, "
     "switch your programs to it, then delete the old one."
 )
+
+
+class _Default:
+    """An argument left out: the root's default, or for a bearer caller its own restriction."""
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+DEFAULT = _Default()
 
 
 class CredentialLimitReached(Exception):
@@ -64,8 +76,27 @@ def _record_own(membership: Membership, action: str, credential: Credential, req
     audit.record(account=membership.account, actor=membership.user, action=action, target=target, request=request)
 
 
-def list_credentials(membership: Membership):
-    return Credential.objects.for_member(membership)
+def list_credentials(membership: Membership, bearer: Credential | None = None) -> list[Credential]:
+    """A signed-in member's credentials, or what a bearer caller may see: its own and its descendants."""
+    return lineage.reachable(membership, bearer)
+
+
+def clean_permissions(wanted) -> list[str]:
+    wanted = sorted(set(wanted or ()))
+    unknown = [scope for scope in wanted if scope not in SCOPES]
+    if unknown:
+        raise ValidationError(
+            {"permissions": f"Unknown permission {', '.join(unknown)}. Choose from {', '.join(sorted(SCOPES))}."}
+        )
+    if not wanted:
+        raise ValidationError({"permissions": "Give the credential at least one permission."})
+    return wanted
+
+
+def clean_allowed_ips_mode(mode: str) -> str:
+    if mode not in allowlist.MODES:
+        raise ValidationError({"allowed_ips_mode": f"Choose {' or '.join(allowlist.MODES)}."})
+    return mode
 
 
 def expiry_choices(account: Account) -> list[tuple[int | None, str]]:
@@ -106,25 +137,82 @@ def clean_regions(wanted) -> list[str]:
     return wanted
 
 
+def _resolve_choices(account: Account, ceiling: Ceiling | None, now: datetime, **given) -> dict:
+    """Validated choices; what was left out is the root's default, or the bearer caller's own restriction."""
+    caller = ceiling.credential if ceiling else None
+
+    def pick(field: str, root_default, own):
+        value = given[field]
+        if value is not DEFAULT:
+            return value
+        return own if caller is not None else root_default
+
+    own_scopes = sorted(ceiling.scopes) if ceiling else None
+    choices = {
+        "permissions": clean_permissions(pick("permissions", DEFAULT_PERMISSIONS, own_scopes)),
+        "regions": clean_regions(pick("regions", [], caller and caller.regions)),
+        "allowed_ips": allowlist.clean_networks(pick("allowed_ips", [], caller and caller.allowed_ips)),
+        "allowed_ips_mode": clean_allowed_ips_mode(
+            pick("allowed_ips_mode", allowlist.ENFORCE, caller and caller.allowed_ips_mode)
+        ),
+    }
+    days = given["expires_in_days"]
+    if days is DEFAULT and caller is not None and caller.expires_at is not None:
+        cap = account.credential_max_lifetime_days
+        choices["expires_at"] = caller.expires_at if cap is None else min(caller.expires_at, now + timedelta(days=cap))
+    else:
+        days = clean_expiry(account, default_expiry(account) if days is DEFAULT else days)
+        choices["expires_at"] = now + timedelta(days=days) if days is not None else None
+    if ceiling is not None:
+        lineage.check(ceiling, **choices)
+    return choices
+
+
+def _describe_choices(credential: Credential) -> str:
+    details = [f"permissions {', '.join(credential.permissions)}"]
+    details.append(f"regions {', '.join(credential.regions)}" if credential.regions else "all regions")
+    details.append(f"expires {credential.expires_at:%Y-%m-%d %H:%M} UTC" if credential.expires_at else "never expires")
+    if credential.allowed_ips:
+        details.append(f"source addresses {', '.join(credential.allowed_ips)} ({credential.allowed_ips_mode})")
+    if credential.parent is not None:
+        details.append(f"created by {credential.parent}")
+    return "; ".join(details)
+
+
 @transaction.atomic
 def generate_credential(
     *,
     membership: Membership,
     name: str,
-    regions: list[str] | None = None,
-    expires_in_days: int | None = None,
+    regions=DEFAULT,
+    expires_in_days=DEFAULT,
+    permissions=DEFAULT,
+    allowed_ips=DEFAULT,
+    allowed_ips_mode=DEFAULT,
+    ceiling: Ceiling | None = None,
     request: HttpRequest | None = None,
 ) -> tuple[Credential, str]:
     """Create a credential and return its secret, the only time the secret exists in plain text.
+
+    A signed-in member is the root and chooses freely within the account's rules. A bearer
+    caller passes its `ceiling`: the new credential is its child and can be no broader than it
+    (BroaderThanCaller otherwise), and what it leaves out is its own restriction, not "everything".
 
     Concurrent requests race for the two slots; the loser of each race sees the unique
     violation, looks again, and ends with the limit error once both slots are taken.
     """
     name = clean_name(name)
-    allowed_regions = clean_regions(regions)
-    days = clean_expiry(membership.account, expires_in_days)
     created_at = timezone.now()
-    expires_at = created_at + timedelta(days=days) if days is not None else None
+    choices = _resolve_choices(
+        membership.account,
+        ceiling,
+        created_at,
+        regions=regions,
+        expires_in_days=expires_in_days,
+        permissions=permissions,
+        allowed_ips=allowed_ips,
+        allowed_ips_mode=allowed_ips_mode,
+    )
     for _attempt in range(MAX_CREDENTIALS + 1):
         if _name_taken(membership, name):
             raise _name_taken_error(name)
@@ -142,17 +230,30 @@ def generate_credential(
                     client_id=keys.new_client_id(),
                     secret_digest=keys.digest(secret),
                     secret_hint=keys.hint(secret),
-                    regions=allowed_regions,
                     created_at=created_at,
-                    expires_at=expires_at,
+                    parent=ceiling.credential if ceiling else None,
+                    **choices,
                 )
         except IntegrityError:
             continue
-        details = [f"regions {', '.join(allowed_regions)}" if allowed_regions else "all regions"]
-        details.append(f"expires {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else "never expires")
-        _record_own(membership, "credential.created", credential, request, detail="; ".join(details))
+        _record_own(membership, "credential.created", credential, request, detail=_describe_choices(credential))
         return credential, secret
     raise CredentialLimitReached()
+
+
+def _remove_with_descendants(credential: Credential) -> list[Credential]:
+    """Delete a credential and everything made with it, in one statement; they stop working at once."""
+    family = [credential, *lineage.descendants(credential)]
+    Credential.objects.filter(pk__in=[member.pk for member in family]).delete()
+    revoked_at = timezone.now()
+    for member in family:
+        member.revoked_at = revoked_at
+    credential.descendants = family[1:]
+    return family
+
+
+def _went_with(credential: Credential, root: Credential) -> str:
+    return "" if credential is root else f"with {root.name} ({root.client_id}), which it was made with"
 
 
 @transaction.atomic
@@ -161,68 +262,102 @@ def delete_credential(
     membership: Membership,
     client_id: str,
     confirm_name: str | None = None,
+    bearer: Credential | None = None,
     request: HttpRequest | None = None,
 ) -> Credential:
-    """Delete one of the member's own credentials; it stops working at once.
+    """Delete one of the member's own credentials and its descendants; they stop working at once.
 
     The portal passes the name the user typed, which must match exactly; the API passes None,
-    since an explicit DELETE of the client ID is its own confirmation.
+    since an explicit DELETE of the client ID is its own confirmation. A bearer caller reaches
+    only its own credential and its descendants.
     """
-    credential = own_credential_or_404(membership, client_id)
+    credential = own_credential_or_404(membership, client_id, bearer=bearer)
     if confirm_name is not None and confirm_name.strip() != credential.name:
         raise ValidationError({"name": f"Type the secret name {credential.name} exactly to confirm."})
-    credential.delete()
-    credential.revoked_at = timezone.now()
-    _record_own(membership, "credential.deleted", credential, request)
+    for gone in _remove_with_descendants(credential):
+        _record_own(membership, "credential.deleted", gone, request, detail=_went_with(gone, credential))
     return credential
 
 
 @transaction.atomic
-def revoke_credential(*, by: User, credential: Credential, request: HttpRequest | None = None) -> None:
-    """An owner (or an operator in the admin) takes away someone's credential; it stops working at once."""
-    credential.delete()
-    audit.record(
-        account=credential.membership.account,
-        actor=by,
-        action="credential.revoked",
-        target=f"{credential.name} ({credential.client_id}) of {credential.membership.user.email}",
-        subject=credential.membership.user,
-        request=request,
-    )
+def revoke_own_secret(*, credential: Credential, request: HttpRequest | None = None) -> Credential:
+    """RFC 7009 with the client secret itself as the token: as Delete does, descendants included."""
+    for gone in _remove_with_descendants(credential):
+        detail = _went_with(gone, credential) or "its client secret was revoked at the revocation endpoint"
+        _record_own(credential.membership, "credential.deleted", gone, request, detail=detail)
+    return credential
+
+
+@transaction.atomic
+def revoke_credential(
+    *,
+    by: User | None,
+    credential: Credential,
+    request: HttpRequest | None = None,
+    action: str = "credential.revoked",
+    why: str = "",
+) -> list[Credential]:
+    """An owner, an operator or the leak response takes away someone's credential and its
+    descendants; they stop working at once, and the member gets one email about all of them."""
+    family = _remove_with_descendants(credential)
+    member = credential.membership.user
+    for gone in family:
+        detail = "; ".join(part for part in (why, _went_with(gone, credential)) if part)
+        audit.record(
+            account=credential.membership.account,
+            actor=by,
+            action=action,
+            target=f"{gone.name} ({gone.client_id}) of {member.email}" + (f"; {detail}" if detail else ""),
+            subject=member,
+            request=request,
+        )
+    if by != member and action == "credential.revoked":
+        transaction.on_commit(lambda: _email_revoked(family))
+    return family
 
 
 def disable_credential(
     *, credential: Credential, by: User | None, reason: str, request: HttpRequest | None = None
-) -> bool:
-    """Stop a credential without deleting it; its member may enable it again. Returns False when
-    it was already disabled: the conditional UPDATE lets exactly one of several racing callers
-    (cron on two hosts, a double click) write the audit event and send the email."""
+) -> list[Credential]:
+    """Stop a credential and its descendants without deleting them; the member may enable them
+    again. Returns those this call disabled (empty when all already were): the conditional UPDATE
+    lets exactly one of several racing callers (cron on two hosts, a double click) write the
+    audit event and send the email."""
+    changed_now = []
     with transaction.atomic():
         now = timezone.now()
-        changed = Credential.objects.filter(pk=credential.pk, disabled_at__isnull=True).update(
-            disabled_at=now, disabled_reason=reason[:200]
-        )
-        if not changed:
-            return False
-        credential.disabled_at, credential.disabled_reason = now, reason[:200]
         member = credential.membership.user
-        audit.record(
-            account=credential.membership.account,
-            actor=by,
-            action="credential.disabled",
-            target=f"{credential.name} ({credential.client_id}) of {member.email}: {reason}",
-            subject=member,
-            request=request,
-        )
-        if by != member:
-            transaction.on_commit(lambda: _email_disabled(credential, reason))
-    return True
+        for target in [credential, *lineage.descendants(credential)]:
+            why = reason if target is credential else f"{reason} ({_went_with(target, credential)})"
+            why = why[:200]
+            changed = Credential.objects.filter(pk=target.pk, disabled_at__isnull=True).update(
+                disabled_at=now, disabled_reason=why
+            )
+            if not changed:
+                continue
+            target.disabled_at, target.disabled_reason = now, why
+            changed_now.append(target)
+            audit.record(
+                account=credential.membership.account,
+                actor=by,
+                action="credential.disabled",
+                target=f"{target.name} ({target.client_id}) of {member.email}: {why}",
+                subject=member,
+                request=request,
+            )
+        if changed_now and by != member:
+            transaction.on_commit(lambda: _email_disabled(changed_now, reason))
+    credential.descendants_disabled = [target for target in changed_now if target is not credential]
+    return changed_now
 
 
-def enable_credential(*, membership: Membership, client_id: str, request: HttpRequest | None = None) -> Credential:
-    """Only the credential's member turns it back on; that restarts the unused clock."""
+def enable_credential(
+    *, membership: Membership, client_id: str, bearer: Credential | None = None, request: HttpRequest | None = None
+) -> Credential:
+    """Only the credential's member turns it back on (a bearer caller only its descendants, since
+    a disabled credential authenticates nothing); that restarts the unused clock."""
     with transaction.atomic():
-        credential = own_credential_or_404(membership, client_id)
+        credential = own_credential_or_404(membership, client_id, bearer=bearer)
         if credential.disabled_at is None:
             return credential
         if credential.expires_at is not None and credential.expires_at <= timezone.now():
@@ -259,8 +394,9 @@ def set_credential_policies(
     return account
 
 
-def successor_defaults(credential: Credential) -> dict:
-    """What "Generate a successor" pre-fills: a new name, the same regions and a similar lifetime."""
+def successor_defaults(credential: Credential, narrower: dict | None = None) -> dict:
+    """What "Generate a successor" pre-fills: a new name, the same limits and a similar lifetime;
+    with `narrower` (from narrower_choices), only the permissions and regions actually used."""
     match = re.fullmatch(r"(.*)-v(\d+)", credential.name)
     base, number = (match.group(1), int(match.group(2)) + 1) if match else (credential.name, 2)
     suffix = f"-v{number}"
@@ -270,7 +406,39 @@ def successor_defaults(credential: Credential) -> dict:
         days = (credential.expires_at - credential.created_at).days
         allowed = [choice for choice, _ in expiry_choices(account) if choice is not None]
         lifetime = min(allowed, key=lambda choice: abs(choice - days))
-    return {"name": base[: 63 - len(suffix)] + suffix, "regions": credential.regions, "expires_in_days": lifetime}
+    return {
+        "name": base[: 63 - len(suffix)] + suffix,
+        "regions": credential.regions,
+        "expires_in_days": lifetime,
+        "permissions": credential.permissions,
+        "allowed_ips": credential.allowed_ips,
+        "allowed_ips_mode": credential.allowed_ips_mode,
+        **({key: narrower[key] for key in ("permissions", "regions")} if narrower else {}),
+    }
+
+
+def narrower_choices(credential: Credential) -> dict | None:
+    """What a narrower successor would keep: the permissions and regions used in the last 30 days,
+    or None when everything granted was used (or nothing was, which gives nothing to go by).
+
+    Permissions are rounded up to the portal's choices (write comes with read) but never beyond
+    what the credential has; `unused_permissions` and `unused_regions` say what would go."""
+    used = usage.used_grants(credential)
+    if not used.permissions:
+        return None
+    granted = set(credential.permissions)
+    permissions = sorted(set(permissions_from_levels(levels_from_permissions(used.permissions))) & granted)
+    allowed = set(credential.regions) or {slug for slug, _ in regions.available()}
+    kept_regions = sorted(set(used.regions) & allowed) if used.regions else list(credential.regions)
+    narrower_regions = bool(used.regions) and set(kept_regions) < allowed
+    if set(permissions) == granted and not narrower_regions:
+        return None
+    return {
+        "permissions": permissions,
+        "regions": kept_regions if narrower_regions else list(credential.regions),
+        "unused_permissions": sorted(granted - set(permissions)),
+        "unused_regions": sorted(allowed - set(kept_regions)) if narrower_regions else [],
+    }
 
 
 def expiring_soon(membership: Membership, now: datetime | None = None):
@@ -303,8 +471,9 @@ def enforce_credential_policies(now: datetime | None = None) -> dict[str, int]:
             .select_related("membership__user", "membership__account")
         )
         for credential in stale:
-            if disable_credential(credential=credential, by=None, reason=f"Unused for more than {days} days."):
-                disabled += 1
+            disabled += len(
+                disable_credential(credential=credential, by=None, reason=f"Unused for more than {days} days.")
+            )
     reminded = 0
     notice = now + timedelta(days=settings.CREDENTIAL_EXPIRY_NOTICE_DAYS)
     due = Credential.objects.filter(
@@ -326,15 +495,36 @@ def _portal_url(name: str, **query: str) -> str:
     return url + ("?" + "&".join(f"{key}={value}" for key, value in query.items()) if query else "")
 
 
-def _email_disabled(credential: Credential, reason: str) -> None:
-    member = credential.membership.user
+def _listed(family: list[Credential]) -> str:
+    first, rest = family[0], family[1:]
+    text = f"{first.name} ({first.client_id})"
+    if rest:
+        text += " and the credential(s) made with it: " + ", ".join(f"{c.name} ({c.client_id})" for c in rest)
+    return text
+
+
+def _email_disabled(family: list[Credential], reason: str) -> None:
+    member, account = family[0].membership.user, family[0].membership.account
     send_mail(
-        subject=f"Your credential {credential.name} was disabled",
+        subject=f"Your credential {family[0].name} was disabled",
         message=(
-            f"Your credential {credential.name} ({credential.client_id}) in account {credential.membership.account} "
-            f"was disabled: {reason}\n\nIt stopped working immediately, and so did every access token made with "
-            f"it. If you still need it, enable it again in Account Settings > Credentials: "
-            f"{_portal_url('credentials:list')}\nOtherwise delete it."
+            f"Your credential {_listed(family)} in account {account} was disabled: {reason}\n\nIt stopped working "
+            f"immediately, and so did every access token made with it. If you still need it, enable it again in "
+            f"Account Settings > Credentials: {_portal_url('credentials:list')}\nOtherwise delete it."
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[member.email],
+    )
+
+
+def _email_revoked(family: list[Credential]) -> None:
+    member, account = family[0].membership.user, family[0].membership.account
+    send_mail(
+        subject=f"Your credential {family[0].name} was revoked",
+        message=(
+            f"Your credential {_listed(family)} in account {account} was revoked by the account owner or an "
+            f"operator.\n\n{TAKES_EFFECT} Generate a new credential in Account Settings > Credentials if you "
+            f"still need one: {_portal_url('credentials:list')}"
         ),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[member.email],

@@ -32,9 +32,12 @@ def looks_like_jwt(token: str) -> bool:
 
 
 def issue(credential: Credential, scopes: frozenset[str]) -> IssuedToken:
+    """A token for `scopes` that never outlives its credential: `exp` is at most its `expires_at`."""
     key = keyring.current()
     now = int(time.time())
     lifetime = settings.OAUTH_ACCESS_TOKEN_LIFETIME
+    if credential.expires_at is not None:
+        lifetime = max(0, min(lifetime, int(credential.expires_at.timestamp()) - now))
     jti = secrets.token_urlsafe(16)
     scope = format_scope(scopes)
     claims = {

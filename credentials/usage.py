@@ -1,7 +1,7 @@
 """Per-credential usage: counted in each process's memory, written to the database in batches.
 
-A bearer request only increments a counter here: (credential, hour, region) -> requests,
-failures, plus the last few refusals of each credential. The counters reach the database
+A bearer request only increments a counter here: (credential, hour, region, permission) ->
+requests, failures, plus the last few refusals of each credential. The counters reach the database
 (`CredentialUsage`, `CredentialFailure`) in one transaction when the oldest of them has waited
 USAGE_FLUSH_SECONDS, when USAGE_MAX_PENDING keys are waiting, when someone opens a usage view
 served by the same process, and when the process exits normally.
@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 FAILURES_KEPT = 20
 FAILURES_BUFFERED = 5
 WINDOW = timedelta(days=7)
+NARROWING_WINDOW = timedelta(days=30)
 
 
 @dataclass
@@ -43,15 +44,25 @@ class _Failure:
 class UsageBuffer:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._counts: dict[tuple[int, datetime, str], list[int]] = defaultdict(lambda: [0, 0])
+        self._counts: dict[tuple[int, datetime, str, str], list[int]] = defaultdict(lambda: [0, 0])
         self._failures: dict[int, deque[_Failure]] = defaultdict(lambda: deque(maxlen=FAILURES_BUFFERED))
         self._since: float | None = None
 
-    def count(self, credential_id: int, region: str | None, *, failure: _Failure | None = None) -> None:
+    def count(
+        self,
+        credential_id: int,
+        region: str | None,
+        permission: str = "",
+        *,
+        failure: _Failure | None = None,
+        counted: bool = True,
+    ) -> None:
+        """One request (or, with `failure`, one refusal); `counted=False` only keeps the failure's note."""
         hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
         with self._lock:
-            counts = self._counts[(credential_id, hour, region or "")]
-            counts[1 if failure else 0] += 1
+            counts = self._counts[(credential_id, hour, region or "", permission)]
+            if counted:
+                counts[1 if failure else 0] += 1
             if failure is not None:
                 self._failures[credential_id].append(failure)
             if self._since is None:
@@ -103,17 +114,19 @@ def _upsert_sql(connection, rows: int) -> str:
     """One INSERT for many rows, adding to what is stored; rows of deleted credentials are skipped."""
     qn = connection.ops.quote_name
     usage, credentials = qn(CredentialUsage._meta.db_table), qn(Credential._meta.db_table)
-    columns = ", ".join(qn(name) for name in ("credential_id", "hour", "region", "requests", "failures"))
+    names = ("credential_id", "hour", "region", "permission", "requests", "failures")
+    columns = ", ".join(qn(name) for name in names)
     if connection.vendor == "postgresql":  # VALUES parameters need their types there
-        row = "(%s::integer, %s::timestamptz, %s::varchar, %s::integer, %s::integer)"
+        row = "(%s::integer, %s::timestamptz, %s::varchar, %s::varchar, %s::integer, %s::integer)"
     else:
-        row = "(%s, %s, %s, %s, %s)"
+        row = "(%s, %s, %s, %s, %s, %s)"
     return (
-        f"INSERT INTO {usage} ({columns}) SELECT v.column1, v.column2, v.column3, v.column4, v.column5 "  # noqa: S608
+        f"INSERT INTO {usage} ({columns}) "  # noqa: S608
+        "SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6 "
         f"FROM (VALUES {', '.join([row] * rows)}) v "
         f"WHERE EXISTS (SELECT 1 FROM {credentials} c WHERE c.{qn('id')} = v.column1) "
-        "ORDER BY v.column1, v.column2, v.column3 "
-        f"ON CONFLICT ({qn('credential_id')}, {qn('hour')}, {qn('region')}) DO UPDATE SET "
+        "ORDER BY v.column1, v.column2, v.column3, v.column4 "
+        f"ON CONFLICT ({qn('credential_id')}, {qn('hour')}, {qn('region')}, {qn('permission')}) DO UPDATE SET "
         f"{qn('requests')} = {usage}.{qn('requests')} + excluded.{qn('requests')}, "
         f"{qn('failures')} = {usage}.{qn('failures')} + excluded.{qn('failures')}"
     )
@@ -123,8 +136,8 @@ def _write(counts, failures) -> None:
     connection = connections[router.db_for_write(CredentialUsage)]
     hour_field = CredentialUsage._meta.get_field("hour")
     rows = [  # in key order: processes flushing the same keys at once then lock them in the same order
-        (credential_id, hour_field.get_db_prep_value(hour, connection), region, requests, refused)
-        for (credential_id, hour, region), (requests, refused) in sorted(counts.items())
+        (credential_id, hour_field.get_db_prep_value(hour, connection), region, permission, requests, refused)
+        for (credential_id, hour, region, permission), (requests, refused) in sorted(counts.items())
     ]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
@@ -150,12 +163,19 @@ buffer = UsageBuffer()
 atexit.register(buffer.flush)
 
 
-def record_request(credential_id: int, region: str | None) -> None:
-    buffer.count(credential_id, region)
+def record_request(credential_id: int, region: str | None, permission: str = "") -> None:
+    buffer.count(credential_id, region, permission)
 
 
 def record_failure(credential_id: int, region: str | None, ip: str | None, reason: str) -> None:
     buffer.count(credential_id, region, failure=_Failure(at=timezone.now(), ip=ip, region=region or "", reason=reason))
+
+
+def record_report(credential_id: int, region: str | None, ip: str | None, reason: str) -> None:
+    """A use that succeeded but would have been refused (an allow-list in report mode): listed with
+    the refusals, counted as a request (by the caller), not as a refusal."""
+    failure = _Failure(at=timezone.now(), ip=ip, region=region or "", reason=reason)
+    buffer.count(credential_id, region, failure=failure, counted=False)
 
 
 def flush() -> None:
@@ -197,8 +217,26 @@ def summarize(credential: Credential, *, now: datetime | None = None) -> UsageSu
     )
 
 
+@dataclass(frozen=True)
+class UsedGrants:
+    """The permissions and regions a credential actually used in the last NARROWING_WINDOW."""
+
+    permissions: list[str]
+    regions: list[str]
+
+
+def used_grants(credential: Credential, *, now: datetime | None = None) -> UsedGrants:
+    since = (now or timezone.now()) - NARROWING_WINDOW
+    rows = CredentialUsage.objects.filter(credential=credential, hour__gte=since, requests__gt=0)
+    used = set(rows.values_list("permission", "region").distinct())
+    return UsedGrants(
+        permissions=sorted({permission for permission, _ in used if permission}),
+        regions=sorted({region for permission, region in used if region and permission.startswith("compute:")}),
+    )
+
+
 def prune(now: datetime | None = None) -> int:
-    """Drop hourly rows older than the chart shows, plus a day of slack."""
-    cutoff = (now or timezone.now()) - WINDOW - timedelta(days=1)
+    """Drop hourly rows older than the narrowing suggestions look back, plus a day of slack."""
+    cutoff = (now or timezone.now()) - NARROWING_WINDOW - timedelta(days=1)
     deleted, _ = CredentialUsage.objects.filter(hour__lt=cutoff).delete()
     return deleted

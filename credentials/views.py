@@ -100,7 +100,7 @@ def generate(request: HttpRequest, membership: Membership) -> HttpResponse:
     """
     successor = successor_of(membership, request.GET.get("successor"))
     if request.method == "GET":
-        if successor is None and services.list_credentials(membership).count() >= MAX_CREDENTIALS:
+        if successor is None and len(services.list_credentials(membership)) >= MAX_CREDENTIALS:
             messages.error(request, f"{services.LIMIT_MESSAGE} Delete one before you generate another.")
             return redirect("credentials:list")
         initial = services.successor_defaults(successor) if successor else {}
