@@ -84,10 +84,14 @@ CLIENT_FIELDS = {
 OAUTH_PATHS = {
     "/oauth2/token": _form_operation(
         "oauth2_token",
-        "Client credentials grant (RFC 6749 §4.4): an access token for a credential.",
+        "Client credentials grant (RFC 6749 §4.4): an access token for a credential, within its permissions.",
         {
             "grant_type": {"type": "string", "enum": ["client_credentials"]},
-            "scope": {"type": "string"},
+            "scope": {
+                "type": "string",
+                "description": "Space-separated scopes within the credential's permissions (invalid_scope otherwise); "
+                "omitted: all of them.",
+            },
             **CLIENT_FIELDS,
         },
         ["grant_type"],
@@ -97,14 +101,18 @@ OAUTH_PATHS = {
             "properties": {
                 "access_token": {"type": "string"},
                 "token_type": {"type": "string", "enum": ["Bearer"]},
-                "expires_in": {"type": "integer"},
+                "expires_in": {
+                    "type": "integer",
+                    "description": "Seconds; never past the credential's own expiry.",
+                },
                 "scope": {"type": "string"},
             },
         },
     ),
     "/oauth2/revoke": _form_operation(
         "oauth2_revoke",
-        "Revoke an access token (RFC 7009).",
+        "Revoke an access token (RFC 7009), or the calling client's own client secret, which deletes the credential "
+        "and its descendants as Delete does. Anything else is ignored; the answer is 200 either way.",
         {"token": {"type": "string"}, "token_type_hint": {"type": "string"}, **CLIENT_FIELDS},
         ["token"],
         {"type": "object"},
@@ -123,12 +131,16 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CredentialStatusEnum": "credentials.models.Status",
         "InstanceStatusEnum": "regional.models.InstanceStatus",
+        "PermissionEnum": "credentials.api.PERMISSION_CHOICES",
+        "AllowedIpsModeEnum": "credentials.allowlist.MODES",
     },
     "DESCRIPTION": (
         "Manage your credentials, obtain OAuth 2.0 access tokens, and call the regional services. "
         "Send `Authorization: Bearer <client secret or access token>`. Credentials may be restricted to regions, "
-        "expire, and be disabled (by their member, an operator, or the owner's unused-credential policy); "
-        "every such change, and deletion, takes effect on the next request. Client secrets match "
+        "expire, be limited to permissions (scopes) and to source addresses, and be disabled (by their member, an "
+        "operator, or the owner's unused-credential policy); every such change, and deletion, takes effect on the "
+        "next request. A bearer caller that creates a credential makes its child, never broader than itself "
+        "(403 `broader_than_caller` otherwise), and manages only itself and its descendants. Client secrets match "
         "`caas_sk_[0-9A-Za-z]{49}` for secret scanners; report a found one at "
         "`POST /api/v1/credentials/report-leak`."
     ),

@@ -76,9 +76,12 @@ def _record_own(membership: Membership, action: str, credential: Credential, req
     audit.record(account=membership.account, actor=membership.user, action=action, target=target, request=request)
 
 
-def list_credentials(membership: Membership, bearer: Credential | None = None) -> list[Credential]:
+def list_credentials(membership: Membership, bearer: Credential | None = None):
     """A signed-in member's credentials, or what a bearer caller may see: its own and its descendants."""
-    return lineage.reachable(membership, bearer)
+    credentials = Credential.objects.for_member(membership).select_related("parent")
+    if bearer is not None:
+        credentials = credentials.filter(pk__in=[credential.pk for credential in lineage.reachable(membership, bearer)])
+    return credentials
 
 
 def clean_permissions(wanted) -> list[str]:

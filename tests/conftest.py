@@ -4,6 +4,7 @@ from django.test import Client
 
 from accounts.models import Membership, Role
 from credentials import usage
+from credentials.scopes import ALL_SCOPES
 from credentials.services import generate_credential
 from credentials.signing import keyring
 from tests.factories import AccountFactory, MembershipFactory, UserFactory
@@ -83,8 +84,8 @@ def api():
 
 @pytest.fixture
 def member_credential(member):
-    """(credential, secret) of the member."""
-    return generate_credential(membership=member, name="ci")
+    """(credential, secret) of the member, with every permission (the portal's default has only compute)."""
+    return generate_credential(membership=member, name="ci", permissions=sorted(ALL_SCOPES))
 
 
 @pytest.fixture

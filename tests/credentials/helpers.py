@@ -1,6 +1,7 @@
 import base64
 from urllib.parse import urlencode
 
+from credentials.scopes import ALL_SCOPES
 from credentials.services import generate_credential
 
 
@@ -31,5 +32,9 @@ def bearer(value: str) -> dict:
     return {"Authorization": f"Bearer {value}"}
 
 
-def new_credential(membership, name="ci"):
-    return generate_credential(membership=membership, name=name)
+FULL_ACCESS = sorted(ALL_SCOPES)
+
+
+def new_credential(membership, name="ci", **choices):
+    """A credential with every permission, unless `choices` say otherwise."""
+    return generate_credential(membership=membership, name=name, **{"permissions": FULL_ACCESS, **choices})

@@ -19,8 +19,10 @@ def test_create_returns_the_secret_once_with_no_store(member_client):
     assert set(body) == {
         *("client_id", "name", "client_secret", "secret_hint", "status", "regions", "created_at", "expires_at"),
         *("disabled_at", "disabled_reason", "last_used_at", "last_used_ip", "last_used_region"),
+        *("permissions", "predates_permissions", "allowed_ips", "allowed_ips_mode", "created_by"),
     }
     assert body["name"] == "ci-runner" and body["client_secret"].startswith("caas_sk_")
+    assert body["permissions"] == ["compute:read", "compute:write"] and body["created_by"] is None
     assert response["Cache-Control"] == "no-store"
     listing = member_client.get(URL)
     assert listing.status_code == 200

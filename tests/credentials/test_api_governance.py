@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from credentials import services
 from credentials.models import Credential
-from tests.credentials.helpers import bearer
+from tests.credentials.helpers import bearer, new_credential
 from tests.regional.conftest import seeded_region
 
 URL = "/api/v1/credentials/"
@@ -77,8 +77,9 @@ def test_delete_says_when_the_credential_stopped_working(session, member):
 
 
 def test_disable_and_enable_through_the_api(client, member):
+    other, other_secret = new_credential(member, name="ops")
     credential, secret = services.generate_credential(membership=member, name="ci")
-    _other, other_secret = services.generate_credential(membership=member, name="ops")
+    Credential.objects.filter(pk=credential.pk).update(parent=other)  # a bearer manages only its descendants
     disabled = client.post(f"{URL}{credential.client_id}/disable", headers=bearer(other_secret))
     assert disabled.status_code == 200
     body = disabled.json()
@@ -114,7 +115,7 @@ def test_detail_shows_one_credential_and_never_its_secret(session, member):
 
 
 def test_usage_counts_requests_per_region_and_failures(client, member, regions):
-    credential, secret = services.generate_credential(membership=member, name="ci", regions=["us-region-1"])
+    credential, secret = new_credential(member, regions=["us-region-1"])
     account = member.account.cloud_account_id
     for slug, times in (("us-region-1", 3), ("us-region-2", 2)):
         for _ in range(times):

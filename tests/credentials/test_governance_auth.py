@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from credentials import services
 from credentials.models import Credential
-from tests.credentials.helpers import basic, bearer, get_token, post_form
+from tests.credentials.helpers import basic, bearer, get_token, new_credential, post_form
 from tests.regional.conftest import seeded_region
 
 
@@ -26,7 +26,7 @@ def regions(db):
 
 @pytest.fixture
 def restricted(member, regions):
-    return services.generate_credential(membership=member, name="eu-only", regions=["us-region-2", "us-region-1"])
+    return new_credential(member, name="eu-only", regions=["us-region-2", "us-region-1"])
 
 
 def assert_invalid_token(response, words: str) -> None:

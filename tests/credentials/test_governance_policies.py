@@ -119,14 +119,23 @@ def test_expiry_reminder_is_sent_once_seven_days_before(member, enforce):
     assert "rotate without downtime" in reminder.body
 
 
-def test_successor_defaults_keep_regions_and_a_similar_lifetime(member, region, other_region):
+def test_successor_defaults_keep_every_limit_and_a_similar_lifetime(member, region, other_region):
     credential, _ = services.generate_credential(
-        membership=member, name="deploy", regions=["us-region-2"], expires_in_days=90
+        membership=member,
+        name="deploy",
+        regions=["us-region-2"],
+        expires_in_days=90,
+        permissions=["compute:read"],
+        allowed_ips=["192.0.2.0/24"],
+        allowed_ips_mode="report",
     )
     assert services.successor_defaults(credential) == {
         "name": "deploy-v2",
         "regions": ["us-region-2"],
         "expires_in_days": 90,
+        "permissions": ["compute:read"],
+        "allowed_ips": ["192.0.2.0/24"],
+        "allowed_ips_mode": "report",
     }
     credential.name = "deploy-v2"
     assert services.successor_defaults(credential)["name"] == "deploy-v3"

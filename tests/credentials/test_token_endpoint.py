@@ -22,7 +22,7 @@ def test_section_4_4_3_basic_authentication_issues_a_bearer_token(api, member, m
     body = response.json()
     assert set(body) == {"access_token", "token_type", "expires_in", "scope"}
     assert body["token_type"] == "Bearer" and body["expires_in"] == 3600
-    assert body["scope"] == "compute:read compute:write credentials:read credentials:write"
+    assert body["scope"] == "compute:read compute:write credentials:read credentials:write"  # all it was given
     assert response["Cache-Control"] == "no-store" and response["Pragma"] == "no-cache"
 
 

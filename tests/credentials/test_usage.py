@@ -78,7 +78,7 @@ def test_only_the_latest_failures_are_kept(credential):
 
 def test_old_hours_are_pruned(credential):
     stored, _ = credential
-    old = timezone.now() - timedelta(days=9)
+    old = timezone.now() - usage.NARROWING_WINDOW - timedelta(days=2)
     CredentialUsage.objects.create(credential=stored, hour=old.replace(minute=0, second=0, microsecond=0), requests=1)
     CredentialUsage.objects.create(credential=stored, hour=timezone.now().replace(minute=0, second=0, microsecond=0))
     assert usage.prune() == 1
@@ -105,7 +105,12 @@ def test_processes_flushing_the_same_keys_at_once_lose_nothing(member, caplog):
     PostgreSQL (CI) unordered upserts of the same rows deadlock and drop counts."""
     stored, _ = services.generate_credential(membership=member, name="ci")
     hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    keys = [(stored.pk, hour - timedelta(hours=h), region) for h in range(40) for region in ("", "a", "b", "c", "d")]
+    keys = [
+        (stored.pk, hour - timedelta(hours=h), region, permission)
+        for h in range(20)
+        for region in ("", "a", "b", "c", "d")
+        for permission in ("compute:read", "compute:write")
+    ]
     workers, rounds = 4, 5
 
     def flush(buffer, start):
