@@ -39,6 +39,7 @@ def seed_batch(start: int, members: int, credentials_wanted: int) -> list[dict]:
     from accounts.models import Account, Membership, Role, User
     from credentials import keys
     from credentials.models import Credential
+    from credentials.scopes import ALL_SCOPES
 
     with transaction.atomic():
         unusable = UNUSABLE_PASSWORD_PREFIX + "bench"  # nobody signs in as these users
@@ -66,6 +67,7 @@ def seed_batch(start: int, members: int, credentials_wanted: int) -> list[dict]:
                         client_id=keys.new_client_id(),
                         secret_digest=keys.digest(secret),
                         secret_hint=keys.hint(secret),
+                        permissions=sorted(ALL_SCOPES),  # the credential-list case needs credentials:read
                     )
                 )
                 made.append({"secret": secret, "cloud_account_id": membership.account.cloud_account_id})

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from credentials import services, usage
 from credentials.models import Credential, Status
+from credentials.scopes import LEGACY_LABEL, describe
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -37,6 +38,7 @@ class CredentialAdmin(admin.ModelAdmin):
         "member",
         "account",
         "status",
+        "granted_permissions",
         "allowed_regions",
         "expires_at",
         "created_at",
@@ -45,7 +47,7 @@ class CredentialAdmin(admin.ModelAdmin):
     ]
     list_filter = [StatusFilter, "created_at", "last_used_at", "expires_at"]
     search_fields = ["name", "client_id", "membership__user__email", "membership__account__cloud_account_id"]
-    list_select_related = ["membership__user", "membership__account"]
+    list_select_related = ["membership__user", "membership__account", "parent"]
     fields = [
         "name",
         "client_id",
@@ -53,7 +55,10 @@ class CredentialAdmin(admin.ModelAdmin):
         "account",
         "secret_hint",
         "status",
+        "granted_permissions",
         "allowed_regions",
+        "source_addresses",
+        "created_by",
         "created_at",
         "expires_at",
         "expiry_reminder_sent_at",
@@ -79,6 +84,22 @@ class CredentialAdmin(admin.ModelAdmin):
     @admin.display(description="regions")
     def allowed_regions(self, credential: Credential) -> str:
         return ", ".join(credential.regions) or "all"
+
+    @admin.display(description="permissions")
+    def granted_permissions(self, credential: Credential) -> str:
+        if credential.predates_permissions:
+            return LEGACY_LABEL
+        return "; ".join(describe(credential.permissions))
+
+    @admin.display(description="allowed source addresses")
+    def source_addresses(self, credential: Credential) -> str:
+        if not credential.allowed_ips:
+            return "any address"
+        return f"{', '.join(credential.allowed_ips)} ({credential.get_allowed_ips_mode_display()})"
+
+    @admin.display(description="created by")
+    def created_by(self, credential: Credential) -> str:
+        return str(credential.parent) if credential.parent_id else "a person (portal or session API)"
 
     @admin.display(description="usage, last 7 days")
     def usage_last_7_days(self, credential: Credential) -> str:

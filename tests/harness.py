@@ -41,7 +41,8 @@ def prepare(env: dict[str, str], database: str, redis_db: int) -> None:
 
 
 def seed_member(env: dict[str, str], email: str, names: list[str]) -> tuple[list[tuple[str, str]], str]:
-    """A user owning a new account, with credentials: [(client_id, secret)], cloud account id.
+    """A user owning a new account, with full-access credentials: [(client_id, secret)], cloud
+    account id. The first is the parent of the others, so that its bearer manages them all.
     The secrets stay in this process; nothing is printed."""
     os.environ.update({k: v for k, v in env.items() if k.startswith(("DATABASE", "REDIS", "DJANGO"))})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -53,12 +54,16 @@ def seed_member(env: dict[str, str], email: str, names: list[str]) -> tuple[list
 
     from accounts.models import User
     from accounts.services import open_account
+    from credentials.lineage import Ceiling
+    from credentials.scopes import ALL_SCOPES
     from credentials.services import generate_credential
 
     user = User.objects.create_user(email, secrets.token_urlsafe(16))
     account = open_account(owner=user)
     membership = user.memberships.get()
-    made = [generate_credential(membership=membership, name=name) for name in names]
+    first = generate_credential(membership=membership, name=names[0], permissions=sorted(ALL_SCOPES))
+    ceiling = Ceiling(credential=first[0], scopes=ALL_SCOPES)
+    made = [first, *(generate_credential(membership=membership, name=name, ceiling=ceiling) for name in names[1:])]
     connections.close_all()
     return [(credential.client_id, secret) for credential, secret in made], account.cloud_account_id
 
