@@ -506,31 +506,33 @@ def _listed(family: list[Credential]) -> str:
     return text
 
 
-def _email_disabled(family: list[Credential], reason: str) -> None:
-    member, account = family[0].membership.user, family[0].membership.account
+def _email_member(family: list[Credential], subject: str, body: str) -> None:
+    """One email about a credential and the descendants that went with it."""
+    first = family[0]
     send_mail(
-        subject=f"Your credential {family[0].name} was disabled",
-        message=(
-            f"Your credential {_listed(family)} in account {account} was disabled: {reason}\n\nIt stopped working "
-            f"immediately, and so did every access token made with it. If you still need it, enable it again in "
-            f"Account Settings > Credentials: {_portal_url('credentials:list')}\nOtherwise delete it."
-        ),
+        subject=f"Your credential {first.name} was {subject}",
+        message=f"Your credential {_listed(family)} in account {first.membership.account} was {body}",
         from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[member.email],
+        recipient_list=[first.membership.user.email],
+    )
+
+
+def _email_disabled(family: list[Credential], reason: str) -> None:
+    _email_member(
+        family,
+        "disabled",
+        f"disabled: {reason}\n\nIt stopped working immediately, and so did every access token made with it. "
+        f"If you still need it, enable it again in Account Settings > Credentials: "
+        f"{_portal_url('credentials:list')}\nOtherwise delete it.",
     )
 
 
 def _email_revoked(family: list[Credential]) -> None:
-    member, account = family[0].membership.user, family[0].membership.account
-    send_mail(
-        subject=f"Your credential {family[0].name} was revoked",
-        message=(
-            f"Your credential {_listed(family)} in account {account} was revoked by the account owner or an "
-            f"operator.\n\n{TAKES_EFFECT} Generate a new credential in Account Settings > Credentials if you "
-            f"still need one: {_portal_url('credentials:list')}"
-        ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[member.email],
+    _email_member(
+        family,
+        "revoked",
+        f"revoked by the account owner or an operator.\n\n{TAKES_EFFECT} Generate a new credential in Account "
+        f"Settings > Credentials if you still need one: {_portal_url('credentials:list')}",
     )
 
 
