@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,7 +18,12 @@ from accounts import access
 from accounts.models import Account, Membership
 from credentials import charts, services, usage
 from credentials.access import account_credential_or_404, own_credential_or_404, visible_credential_or_404
-from credentials.forms import CredentialPoliciesForm, DeleteCredentialForm, GenerateCredentialForm
+from credentials.forms import (
+    CredentialPoliciesForm,
+    DeleteCredentialForm,
+    GenerateCredentialForm,
+    initial_from_choices,
+)
 from credentials.models import MAX_CREDENTIALS, Credential
 
 RECENT_USE = timedelta(days=7)
@@ -54,6 +60,7 @@ def credentials_tab(request: HttpRequest, membership: Membership) -> HttpRespons
     own = list(services.list_credentials(membership))
     others = (
         Credential.objects.for_account(membership.account)
+        .select_related("parent")
         .exclude(membership=membership)
         .order_by("membership__user__email", "created_at")
         if membership.is_owner
@@ -76,13 +83,21 @@ def successor_of(membership: Membership, client_id: str | None) -> Credential | 
     return own_credential_or_404(membership, client_id) if client_id else None
 
 
-def render_generate(request, membership: Membership, form, successor: Credential | None, status: int = 200):
+def narrower_for(request: HttpRequest, successor: Credential | None) -> dict | None:
+    """With `&narrower=1`, what the successor keeps of its predecessor's grants (None: nothing to drop)."""
+    if successor is None or request.GET.get("narrower") != "1":
+        return None
+    return services.narrower_choices(successor)
+
+
+def render_generate(request, membership: Membership, form, successor, narrower=None, status: int = 200):
     own = list(services.list_credentials(membership))
     context = {
         "tab": "credentials",
         "form": form,
         "nonce": issue_nonce(request),
         "successor": successor,
+        "narrower": narrower,
         "at_limit": len(own) >= MAX_CREDENTIALS,
         "in_the_way": [credential for credential in own if credential != successor],
         "rotation_help": services.ROTATION_HELP,
@@ -94,18 +109,18 @@ def render_generate(request, membership: Membership, form, successor: Credential
 @require_http_methods(["GET", "POST"])
 @access.member_required
 def generate(request: HttpRequest, membership: Membership) -> HttpResponse:
-    """A plain form, or with `?successor=` one pre-filled to replace an existing credential.
-
-    A successor page at the limit still renders, to explain which credential to delete first.
-    """
+    """A plain form, or with `?successor=` one pre-filled to replace an existing credential (with
+    `&narrower=1` only what it used). A successor page at the limit still renders, to explain which
+    credential to delete first."""
     successor = successor_of(membership, request.GET.get("successor"))
+    narrower = narrower_for(request, successor)
     if request.method == "GET":
         if successor is None and len(services.list_credentials(membership)) >= MAX_CREDENTIALS:
             messages.error(request, f"{services.LIMIT_MESSAGE} Delete one before you generate another.")
             return redirect("credentials:list")
-        initial = services.successor_defaults(successor) if successor else {}
+        initial = initial_from_choices(services.successor_defaults(successor, narrower)) if successor else {}
         form = GenerateCredentialForm(account=membership.account, initial=initial)
-        return render_generate(request, membership, form, successor)
+        return render_generate(request, membership, form, successor, narrower)
     form = GenerateCredentialForm(request.POST, account=membership.account)
     if not consume_nonce(request, request.POST.get("nonce", "")):
         messages.warning(
@@ -117,17 +132,23 @@ def generate(request: HttpRequest, membership: Membership) -> HttpResponse:
     if form.is_valid():
         try:
             credential, secret = services.generate_credential(
-                membership=membership, request=request, **form.cleaned_data
+                membership=membership, request=request, **form.service_kwargs()
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_service_error(error)
         except services.CredentialLimitReached as error:
             messages.error(request, str(error))
             return redirect("credentials:list")
         else:
             context = {"tab": "credentials", "credential": credential, "secret": secret}
             return render(request, "credentials/created.html", context)
-    return render_generate(request, membership, form, successor, status=400)
+    return render_generate(request, membership, form, successor, narrower, status=400)
+
+
+def and_made_with_it(family: list[Credential]) -> str:
+    """The end of a message when descendants went too: ", and 2 credentials made with it"."""
+    count = len(family)
+    return f", and {count} credential{pluralize(count)} made with it" if count else ""
 
 
 @require_http_methods(["GET", "POST"])
@@ -137,13 +158,14 @@ def delete(request: HttpRequest, membership: Membership, client_id: str) -> Http
     form = DeleteCredentialForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.delete_credential(
+            deleted = services.delete_credential(
                 membership=membership, client_id=client_id, confirm_name=form.cleaned_data["name"], request=request
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Credential {credential.name} was deleted. {services.TAKES_EFFECT}")
+            went = and_made_with_it(deleted.descendants)
+            messages.success(request, f"Credential {credential.name} was deleted{went}. {services.TAKES_EFFECT}")
             return redirect("credentials:list")
     context = {"tab": "credentials", "credential": credential, "form": form, "recently": timezone.now() - RECENT_USE}
     return render(request, "credentials/delete.html", context, status=400 if form.errors else 200)
@@ -157,13 +179,22 @@ def disable(request: HttpRequest, membership: Membership, client_id: str) -> Htt
     credential = own_credential_or_404(membership, client_id)
     if request.method == "GET":
         return render(request, "credentials/disable.html", {"tab": "credentials", "credential": credential})
-    if services.disable_credential(
+    disabled = services.disable_credential(
         credential=credential, by=membership.user, reason=DISABLED_BY_MEMBER, request=request
-    ):
+    )
+    went = and_made_with_it(credential.descendants_disabled)
+    if credential in disabled:
         messages.success(
             request,
-            f"Credential {credential.name} was disabled. {services.TAKES_EFFECT} "
+            f"Credential {credential.name} was disabled{went}. {services.TAKES_EFFECT} "
             "You can enable it again here whenever you need it.",
+        )
+    elif disabled:
+        count = len(disabled)
+        messages.success(
+            request,
+            f"Credential {credential.name} was already disabled; {count} credential{pluralize(count)} made with it "
+            f"{pluralize(count, 'was,were')} disabled now.",
         )
     else:
         messages.info(request, f"Credential {credential.name} was already disabled.")
@@ -187,10 +218,11 @@ def enable(request: HttpRequest, membership: Membership, client_id: str) -> Http
 def revoke(request: HttpRequest, membership: Membership, client_id: str) -> HttpResponse:
     credential = account_credential_or_404(membership, client_id)
     if request.method == "POST":
-        services.revoke_credential(by=request.user, credential=credential, request=request)
+        family = services.revoke_credential(by=request.user, credential=credential, request=request)
         messages.success(
             request,
-            f"Credential {credential.name} of {credential.membership.user.email} was revoked. {services.TAKES_EFFECT}",
+            f"Credential {credential.name} of {credential.membership.user.email} was revoked"
+            f"{and_made_with_it(family[1:])}. {services.TAKES_EFFECT}",
         )
         return redirect("credentials:list")
     return render(request, "credentials/revoke.html", {"tab": "credentials", "credential": credential})
@@ -200,19 +232,26 @@ def revoke(request: HttpRequest, membership: Membership, client_id: str) -> Http
 @access.member_required
 def usage_report(request: HttpRequest, membership: Membership, client_id: str) -> HttpResponse:
     """Owners oversee every credential of the account, members only their own; others answer 404.
-    The flush makes this process's counters visible at once; other processes flush within seconds."""
+    The flush makes this process's counters visible at once; other processes flush within seconds.
+    Only the credential's member is offered a narrower successor: only they can generate one."""
     credential = visible_credential_or_404(membership, client_id)
     usage.flush()
     summary = usage.summarize(credential)
+    theirs = credential.membership_id != membership.pk
+    narrower = None if theirs else services.narrower_choices(credential)
     context = {
         "tab": "credentials",
         "credential": credential,
-        "theirs": credential.membership_id != membership.pk,
+        "theirs": theirs,
         "summary": summary,
         "chart": charts.usage_chart(summary),
         "days": charts.daily_totals(summary),
         "columns": [charts.region_label(region) for region in summary.regions],
         "flush_seconds": settings.USAGE_FLUSH_SECONDS,
+        "used": usage.used_grants(credential),
+        "narrower": narrower,
+        "narrower_name": services.successor_defaults(credential, narrower)["name"] if narrower else None,
+        "rotation_help": services.ROTATION_HELP,
     }
     return render(request, "credentials/usage.html", context)
 

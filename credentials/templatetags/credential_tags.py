@@ -2,7 +2,7 @@
 
 from django import template
 
-from credentials import charts, services
+from credentials import charts, scopes, services
 from credentials.models import MAX_CREDENTIALS
 
 register = template.Library()
@@ -23,3 +23,15 @@ def expiry_banner(context) -> dict:
 @register.filter
 def region_label(slug: str) -> str:
     return charts.region_label(slug)
+
+
+@register.filter
+def permission_lines(credential) -> list[str]:
+    """What a credential may do, a line per area; credentials made before permissions say so."""
+    return [scopes.LEGACY_LABEL] if credential.predates_permissions else scopes.describe(credential.permissions)
+
+
+@register.filter
+def described(permissions) -> list[str]:
+    """Scopes as people read them: ["compute:read"] -> ["Compute: read"]."""
+    return scopes.describe(permissions)

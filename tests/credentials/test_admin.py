@@ -56,7 +56,10 @@ def test_disable_selected_stops_credentials_and_the_status_filter_finds_them(
         response = admin_client.post(
             CHANGELIST, {"action": "disable_selected", "_selected_action": [credential.pk]}, follow=True
         )
-    assert "Disabled 1 credential(s), with those made from them. They stopped working immediately." in response.content.decode()
+    assert (
+        "Disabled 1 credential(s), with those made from them. They stopped working immediately."
+        in response.content.decode()
+    )
     credential.refresh_from_db()
     assert credential.status == "disabled" and credential.disabled_reason == "Disabled by an operator."
     event = AuditEvent.objects.get(action="credential.disabled")

@@ -256,7 +256,7 @@ def family(api, member, regions):
 
 
 def test_a_bearer_sees_only_itself_and_its_descendants(api, family):
-    (parent, parent_secret), (child, child_secret) = family
+    (parent, parent_secret), (_child, child_secret) = family
     assert {c["name"] for c in api.get(URL, headers=bearer(parent_secret)).json()} == {"parent", "child"}
     assert [c["name"] for c in api.get(URL, headers=bearer(child_secret)).json()] == ["child"]
     for path in (f"{URL}{parent.client_id}/", f"{URL}{parent.client_id}/usage"):
@@ -270,7 +270,7 @@ def test_a_bearer_cannot_reach_a_sibling_the_member_made(api, member, family):
     (_, _), (_, child_secret) = family
     Credential.objects.filter(name="parent").delete()  # free a slot; the child goes with it (cascade)
     sibling, _ = new_credential(member, name="sibling")
-    other, other_secret = new_credential(member, name="other")
+    _other, other_secret = new_credential(member, name="other")
     assert api.get(f"{URL}{sibling.client_id}/", headers=bearer(other_secret)).status_code == 404
     assert [c["name"] for c in api.get(URL, headers=bearer(other_secret)).json()] == ["other"]
     assert api.get("/api/v1/me", headers=bearer(child_secret)).status_code == 401
@@ -289,7 +289,7 @@ def test_a_signed_in_member_manages_every_credential_of_theirs(member_client, fa
 
 
 def test_deleting_a_parent_deletes_its_descendants_with_an_event_each(api, member, family):
-    (parent, parent_secret), (child, child_secret) = family
+    (parent, parent_secret), (_child, child_secret) = family
     response = api.delete(f"{URL}{parent.client_id}/", headers=bearer(parent_secret))
     assert response.status_code == 204 and response["Descendants-Deleted"] == "1"
     assert not Credential.objects.exists()
@@ -299,7 +299,7 @@ def test_deleting_a_parent_deletes_its_descendants_with_an_event_each(api, membe
 
 
 def test_deleting_a_child_leaves_the_parent(api, family):
-    (parent, parent_secret), (child, _) = family
+    (_parent, parent_secret), (child, _) = family
     response = api.delete(f"{URL}{child.client_id}/", headers=bearer(parent_secret))
     assert response.status_code == 204 and response["Descendants-Deleted"] == "0"
     assert list(Credential.objects.values_list("name", flat=True)) == ["parent"]
@@ -329,7 +329,7 @@ def test_an_owners_revocation_takes_the_descendants_and_sends_one_email(
 
 
 def test_a_leak_report_revokes_the_descendants_too(family, django_capture_on_commit_callbacks):
-    (parent, parent_secret), (child, _) = family
+    (_parent, parent_secret), (child, _) = family
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         process_leak_report(record_leak_report(secret=parent_secret).pk)
