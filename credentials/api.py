@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from accounts.access import active_membership
 from accounts.audit import client_ip
 from accounts.models import Membership
-from credentials import allowlist, leaks, services, throttling, usage
+from credentials import allowlist, leaks, lineage, services, throttling, usage
 from credentials.access import own_credential_or_404, visible_credential_or_404
 from credentials.authentication import Principal
 from credentials.lineage import BroaderThanCaller
@@ -189,7 +189,7 @@ class CredentialListCreate(APIView):
 
     @extend_schema(responses=CredentialOutput(many=True))
     def get(self, request: Request) -> Response:
-        credentials = services.list_credentials(caller_membership(request), bearer_credential(request))
+        credentials = lineage.reachable(caller_membership(request), bearer_credential(request))
         return Response(CredentialOutput(credentials, many=True).data)
 
     @extend_schema(

@@ -49,6 +49,10 @@ def reachable(membership: Membership, bearer: Credential | None) -> list[Credent
     """The member's credentials a caller may see and manage: all of them for a signed-in member,
     a bearer caller's own credential and its descendants otherwise."""
     family = list(Credential.objects.for_member(membership))
+    by_id = {credential.pk: credential for credential in family}
+    for credential in family:  # a parent is always in its child's membership: no join needed
+        if credential.parent_id is not None:
+            credential.parent = by_id[credential.parent_id]
     if bearer is None:
         return family
     own = [credential for credential in family if credential.pk == bearer.pk]

@@ -76,12 +76,9 @@ def _record_own(membership: Membership, action: str, credential: Credential, req
     audit.record(account=membership.account, actor=membership.user, action=action, target=target, request=request)
 
 
-def list_credentials(membership: Membership, bearer: Credential | None = None):
-    """A signed-in member's credentials, or what a bearer caller may see: its own and its descendants."""
-    credentials = Credential.objects.for_member(membership).select_related("parent")
-    if bearer is not None:
-        credentials = credentials.filter(pk__in=[credential.pk for credential in lineage.reachable(membership, bearer)])
-    return credentials
+def list_credentials(membership: Membership):
+    """A signed-in member's credentials; a bearer caller sees only lineage.reachable()."""
+    return Credential.objects.for_member(membership).select_related("parent")
 
 
 def clean_permissions(wanted) -> list[str]:

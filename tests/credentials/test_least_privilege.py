@@ -351,6 +351,16 @@ def test_the_unused_policy_disables_the_descendants_too(owner, family, django_ca
     assert len(mail.outbox) == 1
 
 
+def test_removing_the_member_takes_the_whole_family(api, owner, member, family):
+    from accounts.services import remove_member
+
+    (_, parent_secret), (_, child_secret) = family
+    remove_member(by=owner, member=member)
+    assert not Credential.objects.exists()
+    for secret in (parent_secret, child_secret):
+        assert api.get("/api/v1/me", headers=bearer(secret)).status_code == 401
+
+
 def test_the_two_credential_limit_counts_children(api, family):
     (_, parent_secret), _ = family
     response = mint(api, parent_secret, name="third")
