@@ -40,6 +40,7 @@ def open_credentials_tab(page: Page) -> None:
     page.get_by_role("navigation", name="Account Settings").get_by_role("link", name="Credentials").click()
     expect(page).to_have_url(re.compile(re.escape(LIST_PATH) + "$"))
     expect(page.get_by_role("heading", name="Credentials", level=2)).to_be_visible()
+    page.wait_for_load_state()  # the deferred scripts that turn Delete and Disable into dialogs have run
 
 
 def generate(page: Page, name: str) -> None:
@@ -52,6 +53,7 @@ def generate(page: Page, name: str) -> None:
 
 def delete_dialog(page: Page, name: str) -> Locator:
     """Click the credential's Delete link; return its dialog."""
+    page.wait_for_load_state()  # the link opens the dialog only once delete-dialog.js has run
     page.get_by_role("row").filter(has_text=name).get_by_role("link", name="Delete").click()
     return page.get_by_role("dialog", name=f"Delete credential {name}")
 

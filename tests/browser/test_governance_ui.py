@@ -44,6 +44,7 @@ def test_a_restricted_expiring_credential_is_generated_disabled_and_enabled(page
     expect(row).to_contain_text(expires)
     expect(row).to_contain_text("Active")
 
+    page.wait_for_load_state()  # the link opens the dialog only once delete-dialog.js has run
     row.get_by_role("link", name="Disable").click()
     dialog = page.get_by_role("dialog", name="Disable credential ci-eu")
     expect(dialog).to_be_visible()
