@@ -15,8 +15,8 @@ from accounts.audit import client_ip
 from accounts.models import Membership
 from credentials import allowlist, leaks, lineage, services, throttling, usage
 from credentials.access import own_credential_or_404, visible_credential_or_404
-from credentials.authentication import Principal
-from credentials.lineage import BroaderThanCaller
+from credentials.authentication import InvalidToken, Principal
+from credentials.lineage import BroaderThanCaller, CallerRevoked
 from credentials.models import Credential, Status
 from credentials.scopes import ALL_SCOPES, SCOPES
 
@@ -208,6 +208,8 @@ class CredentialListCreate(APIView):
             )
         except DjangoValidationError as error:
             raise APIValidationError(error.message_dict) from None
+        except CallerRevoked as error:
+            raise InvalidToken(str(error)) from None
         except BroaderThanCaller as error:
             body = {"detail": str(error), "code": "broader_than_caller", "too_broad": error.problems}
             return Response(body, status=status.HTTP_403_FORBIDDEN)

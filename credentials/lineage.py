@@ -22,6 +22,23 @@ class Ceiling:
     scopes: frozenset[str]
 
 
+class CallerRevoked(Exception):
+    """The caller's credential was deleted or disabled while its request was being served."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The credential you are using was deleted or disabled meanwhile, so it can make no credential."
+        )
+
+
+def lock_usable_parent(credential: Credential) -> None:
+    """Lock the caller's credential row for the rest of the transaction, and refuse if it is gone
+    or disabled: a concurrent delete or disable then either waits for the child and takes it
+    along, or has already happened and the child is never made."""
+    if not Credential.objects.select_for_update().filter(pk=credential.pk, disabled_at__isnull=True).exists():
+        raise CallerRevoked()
+
+
 class BroaderThanCaller(Exception):
     """The new credential would be broader than the caller's; `problems` says what, per field."""
 

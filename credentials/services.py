@@ -202,6 +202,8 @@ def generate_credential(
     violation, looks again, and ends with the limit error once both slots are taken.
     """
     name = clean_name(name)
+    if ceiling is not None:
+        lineage.lock_usable_parent(ceiling.credential)
     created_at = timezone.now()
     choices = _resolve_choices(
         membership.account,
@@ -242,7 +244,10 @@ def generate_credential(
 
 
 def _remove_with_descendants(credential: Credential) -> list[Credential]:
-    """Delete a credential and everything made with it, in one statement; they stop working at once."""
+    """Delete a credential and everything made with it, in one statement; they stop working at once.
+    Its row is locked first, so a child being made with it at this moment is either seen and
+    deleted too or refused (lineage.lock_usable_parent)."""
+    Credential.objects.select_for_update().filter(pk=credential.pk).first()
     family = [credential, *lineage.descendants(credential)]
     Credential.objects.filter(pk__in=[member.pk for member in family]).delete()
     revoked_at = timezone.now()
@@ -325,6 +330,7 @@ def disable_credential(
     audit event and send the email."""
     changed_now = []
     with transaction.atomic():
+        Credential.objects.select_for_update().filter(pk=credential.pk).first()  # see _remove_with_descendants
         now = timezone.now()
         member = credential.membership.user
         for target in [credential, *lineage.descendants(credential)]:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from credentials import services, usage
 from credentials.leaks import process_leak_report, record_leak_report
+from credentials.lineage import CallerRevoked, Ceiling
 from credentials.models import Credential
 from tests.credentials.helpers import FULL_ACCESS, basic, bearer, get_token, new_credential, post_form
 from tests.regional.conftest import seeded_region
@@ -172,6 +173,19 @@ def test_enforced_addresses_cannot_be_relaxed_to_report_by_a_child(api, member):
         REMOTE_ADDR=INSIDE,
     )
     assert response.status_code == 403 and set(response.json()["too_broad"]) == {"allowed_ips_mode"}
+
+
+@pytest.mark.parametrize("meanwhile", ["deleted", "disabled"])
+def test_a_caller_revoked_while_its_request_runs_makes_no_child(member, meanwhile):
+    parent, _ = new_credential(member, name="parent")
+    ceiling = Ceiling(credential=parent, scopes=frozenset(parent.permissions))
+    if meanwhile == "deleted":
+        Credential.objects.filter(pk=parent.pk).delete()
+    else:
+        services.disable_credential(credential=parent, by=member.user, reason="test")
+    with pytest.raises(CallerRevoked):
+        services.generate_credential(membership=member, name="child", ceiling=ceiling)
+    assert not Credential.objects.filter(name="child").exists()
 
 
 def test_a_signed_in_member_is_the_root_and_chooses_freely(member_client, member, regions):
