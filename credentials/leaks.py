@@ -47,6 +47,7 @@ def process_leak_report(report_id: int) -> None:
             action="credential.leak_revoked",
             why=f"reported from {report.reporter_ip or 'unknown'}"
             + (f" found at {report.source}" if report.source else ""),
+            email_member=False,
         )
         transaction.on_commit(lambda: _notify(family, account, member, report))
     report.save()

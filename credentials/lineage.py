@@ -47,8 +47,14 @@ class BroaderThanCaller(Exception):
         super().__init__("A credential cannot create one broader than itself: " + " ".join(problems.values()))
 
 
-def descendants(credential: Credential) -> list[Credential]:
-    """Every credential made, directly or not, with this one; parents before their children."""
+def lock_descendants(credential: Credential) -> list[Credential]:
+    """Every credential made, directly or not, with this one, parents before their children, with
+    this one's row locked for the rest of the transaction (delete and disable call it).
+
+    Two statements on purpose: a child being made right now holds this row's lock
+    (lock_usable_parent) until it commits, and only a statement that starts after the lock was
+    granted sees that child, so it is taken along instead of left behind without its parent."""
+    Credential.objects.select_for_update().filter(pk=credential.pk).first()
     family = list(Credential.objects.filter(membership_id=credential.membership_id))
     return _below(credential.pk, family)
 

@@ -190,14 +190,13 @@ def _verified_claims(value: str) -> dict | None:
         return None
 
 
-def _client_and_token(request: HttpRequest) -> tuple[Credential, dict | None]:
-    """What revocation and introspection both start with: an authenticated client, and the
-    claims of the `token` parameter when it is one of our valid access tokens."""
+def _client_and_token(request: HttpRequest) -> tuple[Credential, str]:
+    """What revocation and introspection both start with: an authenticated client and the `token` parameter."""
     params = form_parameters(request)
     credential = authenticate_client(request, params)
     if "token" not in params:
         raise invalid_request("The token parameter is missing.")
-    return credential, _verified_claims(params["token"])
+    return credential, params["token"]
 
 
 @csrf_exempt
@@ -206,13 +205,9 @@ def revoke(request: HttpRequest) -> JsonResponse:
     the credential, as Delete does); anything else is left alone, and the answer is 200 either
     way, so the endpoint tells nothing about tokens it did not issue."""
     try:
-        params = form_parameters(request)
-        credential = authenticate_client(request, params)
-        if "token" not in params:
-            raise invalid_request("The token parameter is missing.")
+        credential, value = _client_and_token(request)
     except OAuthError as error:
         return error.response()
-    value = params["token"]
     if keys.is_well_formed(value) and hmac.compare_digest(keys.digest(value), credential.secret_digest):
         services.revoke_own_secret(credential=credential, request=request)
         return JsonResponse({}, headers=NO_STORE)
@@ -236,9 +231,10 @@ def revoke(request: HttpRequest) -> JsonResponse:
 def introspect(request: HttpRequest) -> JsonResponse:
     """RFC 7662, for resource servers holding a credential of the same account."""
     try:
-        caller, claims = _client_and_token(request)
+        caller, value = _client_and_token(request)
     except OAuthError as error:
         return error.response()
+    claims = _verified_claims(value)
     inactive = JsonResponse({"active": False}, headers=NO_STORE)
     if claims is None or claims.get("cloud_account_id") != caller.membership.account.cloud_account_id:
         return inactive

@@ -77,8 +77,8 @@ def _record_own(membership: Membership, action: str, credential: Credential, req
 
 
 def list_credentials(membership: Membership):
-    """A signed-in member's credentials; a bearer caller sees only lineage.reachable()."""
-    return Credential.objects.for_member(membership).select_related("parent")
+    """A signed-in member's credentials; what a bearer caller may see is lineage.reachable()."""
+    return Credential.objects.for_member(membership)
 
 
 def clean_permissions(wanted) -> list[str]:
@@ -244,11 +244,8 @@ def generate_credential(
 
 
 def _remove_with_descendants(credential: Credential) -> list[Credential]:
-    """Delete a credential and everything made with it, in one statement; they stop working at once.
-    Its row is locked first, so a child being made with it at this moment is either seen and
-    deleted too or refused (lineage.lock_usable_parent)."""
-    Credential.objects.select_for_update().filter(pk=credential.pk).first()
-    family = [credential, *lineage.descendants(credential)]
+    """Delete a credential and everything made with it, in one statement; they stop working at once."""
+    family = [credential, *lineage.lock_descendants(credential)]
     Credential.objects.filter(pk__in=[member.pk for member in family]).delete()
     revoked_at = timezone.now()
     for member in family:
@@ -301,9 +298,11 @@ def revoke_credential(
     request: HttpRequest | None = None,
     action: str = "credential.revoked",
     why: str = "",
+    email_member: bool = True,
 ) -> list[Credential]:
     """An owner, an operator or the leak response takes away someone's credential and its
-    descendants; they stop working at once, and the member gets one email about all of them."""
+    descendants; they stop working at once, and the member gets one email about all of them
+    (the leak response sends its own, to the owner too)."""
     family = _remove_with_descendants(credential)
     member = credential.membership.user
     for gone in family:
@@ -316,7 +315,7 @@ def revoke_credential(
             subject=member,
             request=request,
         )
-    if by != member and action == "credential.revoked":
+    if email_member and by != member:
         transaction.on_commit(lambda: _email_revoked(family))
     return family
 
@@ -330,10 +329,9 @@ def disable_credential(
     audit event and send the email."""
     changed_now = []
     with transaction.atomic():
-        Credential.objects.select_for_update().filter(pk=credential.pk).first()  # see _remove_with_descendants
         now = timezone.now()
         member = credential.membership.user
-        for target in [credential, *lineage.descendants(credential)]:
+        for target in [credential, *lineage.lock_descendants(credential)]:
             why = reason if target is credential else f"{reason} ({_went_with(target, credential)})"
             why = why[:200]
             changed = Credential.objects.filter(pk=target.pk, disabled_at__isnull=True).update(
@@ -400,12 +398,17 @@ def set_credential_policies(
     return account
 
 
-def successor_defaults(credential: Credential, narrower: dict | None = None) -> dict:
-    """What "Generate a successor" pre-fills: a new name, the same limits and a similar lifetime;
-    with `narrower` (from narrower_choices), only the permissions and regions actually used."""
+def successor_name(credential: Credential) -> str:
+    """deploy -> deploy-v2 -> deploy-v3, within the 63 characters a name may have."""
     match = re.fullmatch(r"(.*)-v(\d+)", credential.name)
     base, number = (match.group(1), int(match.group(2)) + 1) if match else (credential.name, 2)
     suffix = f"-v{number}"
+    return base[: 63 - len(suffix)] + suffix
+
+
+def successor_defaults(credential: Credential, narrower: dict | None = None) -> dict:
+    """What "Generate a successor" pre-fills: a new name, the same limits and a similar lifetime;
+    with `narrower` (from narrower_choices), only the permissions and regions actually used."""
     account = credential.membership.account
     lifetime = default_expiry(account)
     if credential.expires_at is not None:
@@ -413,7 +416,7 @@ def successor_defaults(credential: Credential, narrower: dict | None = None) -> 
         allowed = [choice for choice, _ in expiry_choices(account) if choice is not None]
         lifetime = min(allowed, key=lambda choice: abs(choice - days))
     return {
-        "name": base[: 63 - len(suffix)] + suffix,
+        "name": successor_name(credential),
         "regions": credential.regions,
         "expires_in_days": lifetime,
         "permissions": credential.permissions,
@@ -423,13 +426,13 @@ def successor_defaults(credential: Credential, narrower: dict | None = None) -> 
     }
 
 
-def narrower_choices(credential: Credential) -> dict | None:
+def narrower_choices(credential: Credential, used: usage.UsedGrants) -> dict | None:
     """What a narrower successor would keep: the permissions and regions used in the last 30 days,
     or None when everything granted was used (or nothing was, which gives nothing to go by).
 
     Permissions are rounded up to the portal's choices (write comes with read) but never beyond
-    what the credential has; `unused_permissions` and `unused_regions` say what would go."""
-    used = usage.used_grants(credential)
+    what the credential has; `unused_permissions` and `unused_regions` say what would go. `used` is
+    usage.used_grants(credential), which the caller usually shows too."""
     if not used.permissions:
         return None
     granted = set(credential.permissions)

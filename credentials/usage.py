@@ -60,9 +60,8 @@ class UsageBuffer:
         """One request (or, with `failure`, one refusal); `counted=False` only keeps the failure's note."""
         hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
         with self._lock:
-            counts = self._counts[(credential_id, hour, region or "", permission)]
             if counted:
-                counts[1 if failure else 0] += 1
+                self._counts[(credential_id, hour, region or "", permission)][1 if failure else 0] += 1
             if failure is not None:
                 self._failures[credential_id].append(failure)
             if self._since is None:
@@ -89,14 +88,14 @@ class UsageBuffer:
     def flush(self) -> None:
         """Write what this process counted. Rows of credentials deleted meanwhile are dropped."""
         counts, failures = self._take()
-        if not counts:
+        if not counts and not failures:
             return
         try:
             try:
                 with transaction.atomic(using=router.db_for_write(CredentialUsage)):
                     _write(counts, failures)
             except IntegrityError:  # a credential deleted while this ran: write the others one by one
-                for credential_id in sorted({key[0] for key in counts}):
+                for credential_id in sorted({key[0] for key in counts} | set(failures)):
                     own = {key: value for key, value in counts.items() if key[0] == credential_id}
                     try:
                         with transaction.atomic(using=router.db_for_write(CredentialUsage)):

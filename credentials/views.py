@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import access
 from accounts.models import Account, Membership
-from credentials import charts, services, usage
+from credentials import charts, lineage, services, usage
 from credentials.access import account_credential_or_404, own_credential_or_404, visible_credential_or_404
 from credentials.forms import (
     CredentialPoliciesForm,
@@ -57,7 +57,7 @@ def policy_form(account: Account, data=None) -> CredentialPoliciesForm:
 @require_GET
 @access.member_required
 def credentials_tab(request: HttpRequest, membership: Membership) -> HttpResponse:
-    own = list(services.list_credentials(membership))
+    own = lineage.reachable(membership, None)
     others = (
         Credential.objects.for_account(membership.account)
         .select_related("parent")
@@ -87,7 +87,7 @@ def narrower_for(request: HttpRequest, successor: Credential | None) -> dict | N
     """With `&narrower=1`, what the successor keeps of its predecessor's grants (None: nothing to drop)."""
     if successor is None or request.GET.get("narrower") != "1":
         return None
-    return services.narrower_choices(successor)
+    return services.narrower_choices(successor, usage.used_grants(successor))
 
 
 def render_generate(request, membership: Membership, form, successor, narrower=None, status: int = 200):
@@ -238,7 +238,8 @@ def usage_report(request: HttpRequest, membership: Membership, client_id: str) -
     usage.flush()
     summary = usage.summarize(credential)
     theirs = credential.membership_id != membership.pk
-    narrower = None if theirs else services.narrower_choices(credential)
+    used = usage.used_grants(credential)
+    narrower = None if theirs else services.narrower_choices(credential, used)
     context = {
         "tab": "credentials",
         "credential": credential,
@@ -248,9 +249,9 @@ def usage_report(request: HttpRequest, membership: Membership, client_id: str) -
         "days": charts.daily_totals(summary),
         "columns": [charts.region_label(region) for region in summary.regions],
         "flush_seconds": settings.USAGE_FLUSH_SECONDS,
-        "used": usage.used_grants(credential),
+        "used": used,
         "narrower": narrower,
-        "narrower_name": services.successor_defaults(credential, narrower)["name"] if narrower else None,
+        "narrower_name": services.successor_name(credential),
         "rotation_help": services.ROTATION_HELP,
     }
     return render(request, "credentials/usage.html", context)

@@ -1,4 +1,5 @@
 import base64
+import re
 from urllib.parse import urlencode
 
 from credentials.scopes import ALL_SCOPES
@@ -38,3 +39,17 @@ FULL_ACCESS = sorted(ALL_SCOPES)
 def new_credential(membership, name="ci", **choices):
     """A credential with every permission, unless `choices` say otherwise."""
     return generate_credential(membership=membership, name=name, **{"permissions": FULL_ACCESS, **choices})
+
+
+GENERATE = "/settings/credentials/new/"
+
+
+def nonce_from(response) -> str:
+    """The one-time nonce of a rendered Generate Client Secret form."""
+    return re.search(r'name="nonce" value="([^"]+)"', response.content.decode()).group(1)
+
+
+def generate_in_portal(client, query: str = "", **data):
+    """Open the Generate Client Secret form (with `query`, e.g. ?successor=...) and submit `data`."""
+    form = client.get(GENERATE + query)
+    return client.post(GENERATE + query, {"nonce": nonce_from(form), **data})

@@ -15,7 +15,7 @@ from accounts.models import AuditEvent
 from credentials import services, usage
 from credentials.leaks import process_leak_report, record_leak_report
 from credentials.lineage import CallerRevoked, Ceiling
-from credentials.models import Credential
+from credentials.models import Credential, CredentialUsage
 from tests.credentials.helpers import FULL_ACCESS, basic, bearer, get_token, new_credential, post_form
 from tests.regional.conftest import seeded_region
 
@@ -38,7 +38,10 @@ def instance_types(region: str, membership) -> str:
 
 
 def mint(client, secret: str, **fields):
-    return client.post(URL, {"name": "p-minted", **fields}, content_type=JSON, headers=bearer(secret))
+    """POST /api/v1/credentials/ as a bearer, from an address inside the allow-lists these tests use."""
+    return client.post(
+        URL, {"name": "p-minted", **fields}, content_type=JSON, headers=bearer(secret), REMOTE_ADDR=INSIDE
+    )
 
 
 # The escalation the issue reports, step by step.
@@ -97,19 +100,7 @@ def test_every_too_broad_field_is_named_and_nothing_is_created(api, member, regi
         expires_in_days=30,
         allowed_ips=["203.0.113.0/24"],
     )
-    response = api.post(
-        URL,
-        {
-            "name": "wide",
-            "permissions": ["compute:write"],
-            "regions": [],
-            "expires_in_days": 365,
-            "allowed_ips": [],
-        },
-        content_type=JSON,
-        headers=bearer(secret),
-        REMOTE_ADDR=INSIDE,
-    )
+    response = mint(api, secret, permissions=["compute:write"], regions=[], expires_in_days=365, allowed_ips=[])
     assert response.status_code == 403
     assert set(response.json()["too_broad"]) == {"permissions", "regions", "expires_in_days", "allowed_ips"}
     assert Credential.objects.count() == 1
@@ -119,18 +110,13 @@ def test_a_narrower_child_is_accepted_exactly_as_asked(api, member, regions):
     _, secret = new_credential(
         member, regions=["us-region-1", "us-region-2"], expires_in_days=90, allowed_ips=["203.0.113.0/24"]
     )
-    response = api.post(
-        URL,
-        {
-            "name": "narrow",
-            "permissions": ["compute:read"],
-            "regions": ["us-region-2"],
-            "expires_in_days": 30,
-            "allowed_ips": ["203.0.113.128/25"],
-        },
-        content_type=JSON,
-        headers=bearer(secret),
-        REMOTE_ADDR=INSIDE,
+    response = mint(
+        api,
+        secret,
+        permissions=["compute:read"],
+        regions=["us-region-2"],
+        expires_in_days=30,
+        allowed_ips=["203.0.113.128/25"],
     )
     assert response.status_code == 201, response.content
     body = response.json()
@@ -165,13 +151,7 @@ def test_an_inherited_expiry_also_honours_a_lower_owner_cap(api, member, owner):
 
 def test_enforced_addresses_cannot_be_relaxed_to_report_by_a_child(api, member):
     _, secret = new_credential(member, allowed_ips=["203.0.113.0/24"])
-    response = api.post(
-        URL,
-        {"name": "c", "allowed_ips": ["203.0.113.0/24"], "allowed_ips_mode": "report"},
-        content_type=JSON,
-        headers=bearer(secret),
-        REMOTE_ADDR=INSIDE,
-    )
+    response = mint(api, secret, allowed_ips=["203.0.113.0/24"], allowed_ips_mode="report")
     assert response.status_code == 403 and set(response.json()["too_broad"]) == {"allowed_ips_mode"}
 
 
@@ -430,6 +410,7 @@ def test_report_mode_lets_the_use_through_and_records_what_would_have_been_refus
         "it is not in its allowed source addresses."
     ]
     assert body["total_failures"] == 0 and body["total_requests"] == 3
+    assert not CredentialUsage.objects.filter(requests=0, failures=0).exists()  # a note, not a counter
 
 
 # Tokens never outlive their credential.
@@ -461,15 +442,16 @@ def test_a_refused_scope_does_not_count_as_used(api, member, region):
     credential, secret = new_credential(member, permissions=["compute:read", "credentials:read"])
     api.post(instances("us-region-1", member), {}, content_type=JSON, headers=bearer(secret))
     usage.flush()
-    assert services.narrower_choices(credential) is None  # nothing used yet, so nothing to narrow to
-    assert usage.used_grants(credential).permissions == []
+    used = usage.used_grants(credential)
+    assert used.permissions == []
+    assert services.narrower_choices(credential, used) is None  # nothing used, so nothing to narrow to
 
 
 def test_narrower_choices_keep_only_what_was_used(api, member, regions):
     credential, secret = new_credential(member)
     api.get(instance_types("us-region-1", member), headers=bearer(secret))
     usage.flush()
-    narrower = services.narrower_choices(credential)
+    narrower = services.narrower_choices(credential, usage.used_grants(credential))
     assert narrower["permissions"] == ["compute:read"] and narrower["regions"] == ["us-region-1"]
     assert narrower["unused_permissions"] == ["compute:write", "credentials:read", "credentials:write"]
     assert narrower["unused_regions"] == ["us-region-2", "us-region-3"]

@@ -6,13 +6,10 @@ from django.urls import reverse
 from accounts.models import AuditEvent
 from credentials.models import Credential
 from credentials.services import generate_credential
+from tests.credentials.helpers import nonce_from
 
 LIST = reverse("credentials:list")
 GENERATE = reverse("credentials:generate")
-
-
-def nonce_from(response) -> str:
-    return re.search(r'name="nonce" value="([^"]+)"', response.content.decode()).group(1)
 
 
 def generate(client, name):

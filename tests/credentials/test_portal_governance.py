@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from credentials.models import Credential
 from credentials.services import ROTATION_HELP, TAKES_EFFECT, disable_credential, generate_credential
-from tests.credentials.helpers import bearer
+from tests.credentials.helpers import bearer, generate_in_portal
 from tests.regional.conftest import seeded_region
 
 LIST = reverse("credentials:list")
@@ -24,15 +24,6 @@ CAP_ERROR = "The account owner allows credentials to live at most 60 days."
 @pytest.fixture(autouse=True)
 def regions(db):
     return seeded_region("us-region-1"), seeded_region("us-region-2")
-
-
-def nonce_from(response) -> str:
-    return re.search(r'name="nonce" value="([^"]+)"', response.content.decode()).group(1)
-
-
-def generate(client, query="", **data):
-    form = client.get(GENERATE + query)
-    return client.post(GENERATE + query, {"nonce": nonce_from(form), **data})
 
 
 def successor_url(credential) -> str:
@@ -71,7 +62,9 @@ def test_the_form_offers_regions_and_expiry(member_client):
 
 
 def test_generating_with_regions_and_expiry_shows_them_on_the_created_page(member_client, member):
-    response = generate(member_client, name="deploy", regions=["us-region-2", "us-region-1"], expires_in_days="30")
+    response = generate_in_portal(
+        member_client, name="deploy", regions=["us-region-2", "us-region-1"], expires_in_days="30"
+    )
     assert response.status_code == 200
     credential = Credential.objects.get(membership=member)
     assert credential.regions == ["us-region-1", "us-region-2"]
@@ -82,7 +75,7 @@ def test_generating_with_regions_and_expiry_shows_them_on_the_created_page(membe
 
 
 def test_no_region_checked_means_all_regions_and_never_means_no_expiry(member_client, member):
-    content = generate(member_client, name="deploy", expires_in_days="").content.decode()
+    content = generate_in_portal(member_client, name="deploy", expires_in_days="").content.decode()
     credential = Credential.objects.get(membership=member)
     assert credential.regions == [] and credential.expires_at is None
     assert "All regions" in content and "Never expires" in content
@@ -99,14 +92,14 @@ def test_the_owners_cap_is_explained_and_never_is_not_offered(member_client, mem
 @pytest.mark.parametrize("days", ["", "90", "365"])
 def test_the_owners_cap_refuses_never_and_longer_lifetimes(member_client, member, days):
     cap(member.account)
-    response = generate(member_client, name="deploy", expires_in_days=days)
+    response = generate_in_portal(member_client, name="deploy", expires_in_days=days)
     assert response.status_code == 400
     assert CAP_ERROR in response.content.decode()
     assert not Credential.objects.exists()
 
 
 def test_an_unknown_region_is_refused(member_client):
-    response = generate(member_client, name="deploy", regions=["mars-1"])
+    response = generate_in_portal(member_client, name="deploy", regions=["mars-1"])
     assert response.status_code == 400
     assert not Credential.objects.exists()
 
@@ -129,7 +122,9 @@ def test_a_successor_is_prefilled_from_its_predecessor(member_client, member):
 
 def test_generating_the_successor_keeps_the_predecessor(member_client, member):
     old, _ = generate_credential(membership=member, name="deploy-v2", regions=["us-region-1"])
-    response = generate(member_client, f"?successor={old.client_id}", name="deploy-v3", regions=["us-region-1"])
+    response = generate_in_portal(
+        member_client, f"?successor={old.client_id}", name="deploy-v3", regions=["us-region-1"]
+    )
     assert response.status_code == 200
     assert sorted(Credential.objects.values_list("name", flat=True)) == ["deploy-v2", "deploy-v3"]
 

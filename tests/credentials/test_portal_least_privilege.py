@@ -13,6 +13,7 @@ from credentials.lineage import Ceiling
 from credentials.models import Credential
 from credentials.scopes import ALL_SCOPES, AREA_HELP, LEGACY_LABEL
 from credentials.services import ROTATION_HELP, TAKES_EFFECT, generate_credential
+from tests.credentials.helpers import generate_in_portal, nonce_from
 from tests.regional.conftest import seeded_region
 
 LIST = reverse("credentials:list")
@@ -25,15 +26,6 @@ NARROWER_OFFER = "Generate a narrower successor"
 @pytest.fixture(autouse=True)
 def regions(db):
     return seeded_region("us-region-1"), seeded_region("us-region-2")
-
-
-def nonce_from(response) -> str:
-    return re.search(r'name="nonce" value="([^"]+)"', response.content.decode()).group(1)
-
-
-def generate(client, query="", **data):
-    form = client.get(GENERATE + query)
-    return client.post(GENERATE + query, {"nonce": nonce_from(form), **data})
 
 
 def checked(content: str, name: str) -> list[str]:
@@ -100,7 +92,7 @@ def test_the_form_explains_allowed_source_addresses_and_both_modes(member_client
 
 
 def test_a_read_only_credential_with_a_reported_allow_list_is_stored_and_shown(member_client, member):
-    response = generate(
+    response = generate_in_portal(
         member_client,
         name="reader",
         compute="read",
@@ -119,7 +111,7 @@ def test_a_read_only_credential_with_a_reported_allow_list_is_stored_and_shown(m
 
 
 def test_without_addresses_a_credential_may_be_used_from_any_address(member_client, member):
-    response = generate(member_client, name="anywhere", compute="write", credentials="read")
+    response = generate_in_portal(member_client, name="anywhere", compute="write", credentials="read")
     credential = Credential.objects.get(membership=member)
     assert credential.permissions == ["compute:read", "compute:write", "credentials:read"]
     assert credential.allowed_ips == [] and credential.allowed_ips_mode == "enforce"
@@ -128,7 +120,7 @@ def test_without_addresses_a_credential_may_be_used_from_any_address(member_clie
 
 
 def test_no_permission_at_all_is_refused_with_a_message(member_client):
-    response = generate(member_client, name="useless", compute="none", credentials="none")
+    response = generate_in_portal(member_client, name="useless", compute="none", credentials="none")
     assert response.status_code == 400
     content = response.content.decode()
     assert NO_PERMISSION in content
@@ -145,7 +137,7 @@ def test_no_permission_at_all_is_refused_with_a_message(member_client):
     ],
 )
 def test_a_bad_address_list_is_refused_with_a_clear_message(member_client, addresses, message):
-    response = generate(member_client, name="deploy", allowed_ips=addresses)
+    response = generate_in_portal(member_client, name="deploy", allowed_ips=addresses)
     assert response.status_code == 400
     content = response.content.decode()
     assert f'<strong class="error" role="alert">{message}' in content
@@ -154,7 +146,7 @@ def test_a_bad_address_list_is_refused_with_a_clear_message(member_client, addre
 
 
 def test_an_unknown_level_is_refused(member_client):
-    response = generate(member_client, name="deploy", compute="admin")
+    response = generate_in_portal(member_client, name="deploy", compute="admin")
     assert response.status_code == 400
     assert not Credential.objects.exists()
 
