@@ -306,9 +306,8 @@ class ChangedCredentialOutput(CredentialOutput):
         fields = [*CredentialOutput.Meta.fields, "takes_effect", "descendants_disabled"]
 
 
-def _changed(credential: Credential) -> Response:
-    credential.takes_effect = TAKES_EFFECT
-    credential.descendants_disabled = len(getattr(credential, "descendants_disabled", []))
+def _changed(credential: Credential, descendants_disabled: int = 0) -> Response:
+    credential.takes_effect, credential.descendants_disabled = TAKES_EFFECT, descendants_disabled
     return Response(ChangedCredentialOutput(credential).data)
 
 
@@ -321,10 +320,10 @@ class DisableCredential(APIView):
     def post(self, request: Request, client_id: str) -> Response:
         membership = caller_membership(request)
         credential = own_credential_or_404(membership, client_id, bearer=bearer_credential(request))
-        services.disable_credential(
+        disabled = services.disable_credential(
             credential=credential, by=membership.user, reason="Disabled by its member.", request=request
         )
-        return _changed(credential)
+        return _changed(credential, sum(target != credential for target in disabled))
 
 
 class EnableCredential(APIView):

@@ -351,7 +351,6 @@ def disable_credential(
             )
         if changed_now and by != member:
             transaction.on_commit(lambda: _email_disabled(changed_now, reason))
-    credential.descendants_disabled = [target for target in changed_now if target is not credential]
     return changed_now
 
 

@@ -182,7 +182,7 @@ def disable(request: HttpRequest, membership: Membership, client_id: str) -> Htt
     disabled = services.disable_credential(
         credential=credential, by=membership.user, reason=DISABLED_BY_MEMBER, request=request
     )
-    went = and_made_with_it(credential.descendants_disabled)
+    went = and_made_with_it([target for target in disabled if target != credential])
     if credential in disabled:
         messages.success(
             request,
