@@ -288,7 +288,8 @@ def test_the_narrower_successor_page_is_prefilled_with_only_what_was_used(member
     assert response.status_code == 200
     assert "<h2>Generate a narrower successor to deploy</h2>" in content
     assert "<code>compute:write</code>, <code>credentials:read</code>" in content
-    assert "<code>credentials:read</code>; the region us-region-2." in content and ROTATION_HELP in content
+    left_out = re.search(r"<code>credentials:read</code>; the regions? ([^<.]*)\.", content).group(1)
+    assert "us-region-2" in left_out and "us-region-1" not in left_out and ROTATION_HELP in content
     assert 'value="deploy-v2"' in content
     assert checked(content, "compute") == ["read"] and checked(content, "credentials") == ["none"]
     assert checked(content, "regions") == ["us-region-1"]
