@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.core.servers.basehttp import WSGIServer
 from django.test import Client
 
 from accounts.models import Membership, Role
@@ -11,6 +12,11 @@ from tests.factories import AccountFactory, MembershipFactory, UserFactory
 from tests.regional.conftest import seeded_region
 
 PASSWORD = "Correct-Horse-Battery-9"
+
+# The live test server listens with Django's backlog of 10, so a burst of more simultaneous
+# connections (test_concurrency fires 24) may be reset by the kernel before the server sees
+# them. Production servers (gunicorn) listen with a backlog of 2048.
+WSGIServer.request_queue_size = 64
 
 
 @pytest.fixture(autouse=True)
