@@ -1,10 +1,12 @@
 """One settings module for every environment, configured by environment variables."""
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -208,6 +210,13 @@ CONTENT_SECURITY_POLICY = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
+# Reverse proxies whose X-Forwarded-For names the client (config/proxies.py): comma-separated CIDRs.
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES")
+for _cidr in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_cidr, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"DJANGO_TRUSTED_PROXIES: {_cidr!r} is not an IP address or CIDR.") from None
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -222,6 +231,7 @@ from config.openapi import SPECTACULAR_SETTINGS  # noqa: E402, F401 (read by drf
 
 INVITATION_DEFAULT_DAYS = 7
 REGIONAL_INSTANCE_QUOTA = int(os.environ.get("REGIONAL_INSTANCE_QUOTA", "10"))
+REGIONAL_SSH_KEY_QUOTA = int(os.environ.get("REGIONAL_SSH_KEY_QUOTA", "50"))
 # `make bench` only: mounts an unauthenticated copy of one regional GET as the baseline to compare
 # bearer authentication against (regional/urls.py). Never turn it on in production.
 BENCHMARK_OPEN_ENDPOINTS = env_bool("BENCHMARK_OPEN_ENDPOINTS", False)

@@ -39,6 +39,13 @@ def _record(principal: Principal, action: str, resource, request: HttpRequest | 
     )
 
 
+def _within_quota(principal: Principal, region: Region, model, quota: int, things: str) -> None:
+    """Concurrent creations queue on the account row, so two cannot both take the last place."""
+    Account.objects.select_for_update().filter(pk=principal.account.pk).first()
+    if model.objects.in_scope(principal.account, region).count() >= quota:
+        raise Conflict(f"Quota reached: an account can have at most {quota} {things} in {region.slug}.")
+
+
 @transaction.atomic
 def create_ssh_key(
     *, principal: Principal, region: Region, name: str, public_key: str, request: HttpRequest | None = None
@@ -48,6 +55,7 @@ def create_ssh_key(
         line, key_type, fingerprint = parse_public_key(public_key)
     except ValidationError as error:
         raise ValidationError({"ssh_public_key": error.messages}) from None
+    _within_quota(principal, region, SshPublicKey, settings.REGIONAL_SSH_KEY_QUOTA, "SSH public keys")
     try:
         with transaction.atomic():
             key = SshPublicKey.objects.create(
@@ -104,10 +112,7 @@ def create_instance(
         raise ValidationError(
             {"ssh_public_key_names": f"No SSH public key named {', '.join(missing)} in {region.slug}."}
         )
-    Account.objects.select_for_update().filter(pk=principal.account.pk).first()
-    quota = settings.REGIONAL_INSTANCE_QUOTA
-    if Instance.objects.in_scope(principal.account, region).count() >= quota:
-        raise Conflict(f"Quota reached: an account can run at most {quota} instances in {region.slug}.")
+    _within_quota(principal, region, Instance, settings.REGIONAL_INSTANCE_QUOTA, "instances")
     try:
         with transaction.atomic():
             instance = Instance.objects.create(

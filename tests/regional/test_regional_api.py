@@ -3,13 +3,14 @@
 import uuid
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from accounts.models import AuditEvent
 from accounts.services import remove_member
 from regional.models import Instance, Region, SshPublicKey
 from tests.credentials.helpers import bearer, get_token
 from tests.factories import MembershipFactory
-from tests.regional.conftest import seeded_region
+from tests.regional.conftest import openssh, seeded_region
 
 
 def base(account, region="us-region-1") -> str:
@@ -21,9 +22,11 @@ def create_instance(api, account, secret, name="web-1", region="us-region-1", **
     return api.post(f"{base(account, region)}/instances", body, content_type="application/json", headers=bearer(secret))
 
 
-def create_key(api, account, secret, key, name="laptop"):
+def create_key(api, account, secret, key, name="laptop", region="us-region-1"):
     body = {"name": name, "ssh_public_key": key}
-    return api.post(f"{base(account)}/sshpublickeys", body, content_type="application/json", headers=bearer(secret))
+    return api.post(
+        f"{base(account, region)}/sshpublickeys", body, content_type="application/json", headers=bearer(secret)
+    )
 
 
 def test_the_catalogue_lists_the_regions_instance_types(api, member, region, member_secret):
@@ -142,6 +145,25 @@ def test_the_quota_per_account_and_region_answers_409(api, settings, member, own
     response = create_instance(api, member.account, member_secret, name="c")
     assert response.status_code == 409
     assert "at most 2 instances in us-region-1" in response.json()["detail"]
+
+
+def test_the_ssh_key_quota_per_account_and_region_answers_409(
+    api, settings, member, owner, region, other_region, member_secret
+):
+    settings.REGIONAL_SSH_KEY_QUOTA = 2
+    from credentials.services import generate_credential
+
+    def new_key():
+        return openssh(ed25519.Ed25519PrivateKey.generate())
+
+    _, owner_secret = generate_credential(membership=owner, name="ci")
+    assert create_key(api, member.account, member_secret, new_key(), name="a").status_code == 201
+    assert create_key(api, owner.account, owner_secret, new_key(), name="b").status_code == 201
+    response = create_key(api, member.account, member_secret, new_key(), name="c")
+    assert response.status_code == 409
+    assert response.json()["detail"] == "Quota reached: an account can have at most 2 SSH public keys in us-region-1."
+    assert create_key(api, member.account, member_secret, new_key(), name="c", region="us-region-2").status_code == 201
+    assert SshPublicKey.objects.filter(account=member.account, region=region).count() == 2
 
 
 def test_ssh_keys_of_each_accepted_type(api, member, region, member_secret, ed25519_key, ecdsa_key, rsa_2048_key):
