@@ -3,12 +3,7 @@
 from django.http import HttpRequest
 
 from accounts.models import Account, AuditEvent, User
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+from config.proxies import client_address as client_ip
 
 
 def record(

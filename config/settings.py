@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "credentials.authentication.RateLimitHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -241,12 +242,14 @@ OAUTH_ISSUER = os.environ.get("OAUTH_ISSUER", "http://127.0.0.1:8000").rstrip("/
 OAUTH_AUDIENCE = os.environ.get("OAUTH_AUDIENCE", f"{OAUTH_ISSUER}/regional")
 OAUTH_ACCESS_TOKEN_LIFETIME = int(os.environ.get("OAUTH_ACCESS_TOKEN_LIFETIME", "3600"))
 BEARER_REALM = "caas"
-# Fixed windows on the shared cache: (how many, per seconds); THROTTLE_<NAME>="count/seconds" overrides.
+# Fixed windows on the shared cache (credentials/throttling.py): (how many, per seconds);
+# THROTTLE_<NAME>="count/seconds" overrides, e.g. THROTTLE_REQUESTS_PER_CREDENTIAL="6000/60".
 THROTTLE_RATES = {
     name: tuple(int(part) for part in os.environ.get(f"THROTTLE_{name.upper()}", default).split("/"))
     for name, default in {
-        "failed_auth_per_client": "10/60",
         "failed_auth_per_ip": "30/60",
+        "requests_per_credential": "6000/60",
+        "introspections_per_credential": "6000/60",
         "token_per_credential": "60/60",
         "leak_reports_per_ip": "10/60",
     }.items()

@@ -265,6 +265,27 @@ class InvalidRequest(exceptions.APIException):
         self.auth_header = challenge("invalid_request", description)
 
 
+class RateLimited(exceptions.Throttled):
+    def __init__(self, allowance: throttling.Allowance) -> None:
+        period = settings.THROTTLE_RATES["requests_per_credential"][1]
+        super().__init__(allowance.reset, f"This credential may make {allowance.limit} requests per {period} seconds.")
+
+
+class RateLimitHeadersMiddleware:
+    """RateLimit-Limit, -Remaining and -Reset on every answer to a rate-limited credential."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        allowance = getattr(request, "rate_limit", None)
+        if allowance is not None:
+            for name, value in allowance.headers().items():
+                response.headers[name] = value
+        return response
+
+
 class InsufficientScope(exceptions.PermissionDenied):
     oauth_error = "insufficient_scope"
 
@@ -284,9 +305,6 @@ class BearerAuthentication(BaseAuthentication):
         if not B64TOKEN.fullmatch(token):
             raise InvalidRequest("The Authorization header must be: Bearer <token>.")
         ip = client_ip(request)
-        wait = throttling.retry_after("failed_auth_per_ip", ip or "-")
-        if wait is not None:
-            raise exceptions.Throttled(wait, "Too many failed authentication attempts.")
         context = request.parser_context or {}
         region = context.get("kwargs", {}).get("region")
         if tokens.looks_like_jwt(token):
@@ -301,6 +319,10 @@ class BearerAuthentication(BaseAuthentication):
         problem = refusal(credential) or region_refusal(regions, region) or address_refusal(credential, ip, region)
         if problem is not None:
             self._refuse(request, credential, ip, region, problem)
+        allowance = throttling.requests_per_credential.spend(str(credential.pk))
+        request._request.rate_limit = allowance  # its headers go on the answer (RateLimitHeadersMiddleware)
+        if not allowance.allowed:
+            raise RateLimited(allowance)
         permission = needed_scope(context.get("view"), request.method)
         record_use(credential, ip, region, permission if permission in scopes else "")
         principal = Principal(
@@ -311,6 +333,7 @@ class BearerAuthentication(BaseAuthentication):
             token_id=token_id,
             regions=regions,
         )
+        request._request.principal = principal  # for the request log (config/logs.py)
         return credential.membership.user, principal
 
     def _from_access_token(self, request, token: str, ip: str | None):
@@ -327,8 +350,12 @@ class BearerAuthentication(BaseAuthentication):
         return credential, scopes, claims["jti"], tokens.regions_in_audience(claims["aud"])
 
     def _fail(self, request, ip: str | None, description: str):
-        """A guess (an unknown secret, a forged or foreign token) counts towards the address's block."""
-        throttling.hit("failed_auth_per_ip", ip or "-")
+        """A guess (an unknown secret, a forged or foreign token) spends its address's failure
+        budget; past it, guesses get 429 instead of 401. Only guesses are counted and refused, so
+        no one's guesses can lock a valid credential out."""
+        wait = throttling.take("failed_auth_per_ip", ip or "-")
+        if wait is not None:
+            raise exceptions.Throttled(wait, "Too many failed authentication attempts from this address.")
         request._bearer_error = description
         raise InvalidToken(description)
 

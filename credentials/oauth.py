@@ -39,8 +39,12 @@ class OAuthError(Exception):
         self.error, self.description, self.status, self.headers = error, description, status, headers or {}
 
     def response(self) -> JsonResponse:
+        """Every 401 says how to authenticate (RFC 9110 §15.5.2, RFC 6749 §5.2): HTTP Basic."""
         body = {"error": self.error, "error_description": self.description}
-        return JsonResponse(body, status=self.status, headers={**NO_STORE, **self.headers})
+        headers = {**NO_STORE, **self.headers}
+        if self.status == 401:
+            headers.setdefault("WWW-Authenticate", f'Basic realm="{settings.BEARER_REALM}"')
+        return JsonResponse(body, status=self.status, headers=headers)
 
 
 def invalid_request(description: str) -> OAuthError:
@@ -71,30 +75,41 @@ def _basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
         return None
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic":
-        raise OAuthError("invalid_client", "Authenticate the client with HTTP Basic or form parameters.", 401)
+        raise _spend_failure(
+            request, OAuthError("invalid_client", "Authenticate the client with HTTP Basic or form parameters.", 401)
+        )
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        raise _invalid_client(basic=True) from None
+        raise _spend_failure(request, _invalid_client()) from None
     client_id, sep, secret = decoded.partition(":")
     if not sep:
-        raise _invalid_client(basic=True)
+        raise _spend_failure(request, _invalid_client())
     return unquote_plus(client_id), unquote_plus(secret)
 
 
-def _invalid_client(*, basic: bool) -> OAuthError:
-    headers = {"WWW-Authenticate": f'Basic realm="{settings.BEARER_REALM}"'} if basic else {}
-    return OAuthError("invalid_client", "Client authentication failed.", 401, headers)
+def _invalid_client() -> OAuthError:
+    return OAuthError("invalid_client", "Client authentication failed.", 401)
 
 
-def _too_many(wait: int) -> OAuthError:
-    return OAuthError("too_many_requests", "Too many attempts. Try again later.", 429, {"Retry-After": str(wait)})
+def _too_many(wait: int, description: str = "Too many attempts. Try again later.") -> OAuthError:
+    return OAuthError("too_many_requests", description, 429, {"Retry-After": str(wait)})
+
+
+def _spend_failure(request: HttpRequest, error: OAuthError) -> OAuthError:
+    """A failed client authentication spends its address's budget: past it, 429 instead of 401.
+    Nothing is counted per client ID (which is public), and nothing on success, so no one can
+    lock a valid client out."""
+    wait = throttling.take("failed_auth_per_ip", client_ip(request) or "-")
+    if wait is not None:
+        return _too_many(wait, "Too many failed client authentications from this address. Try again later.")
+    return error
 
 
 def _note_failure(request: HttpRequest, client_id: str) -> None:
-    """Throttle counters, and one Activity entry per client per minute rather than one per attempt."""
-    throttling.hit("failed_auth_per_ip", client_ip(request) or "-")
-    throttling.hit("failed_auth_per_client", client_id)
+    """The real client's usage shows the failure, and Activity one entry per client per minute."""
+    if not keys.CLIENT_ID_PATTERN.fullmatch(client_id):
+        return
     credential = Credential.objects.select_related("membership__account").filter(client_id=client_id).first()
     if credential is not None:
         usage.record_failure(credential.pk, None, client_ip(request), "Wrong client secret at the token endpoint.")
@@ -121,16 +136,11 @@ def authenticate_client(request: HttpRequest, params: dict[str, str]) -> Credent
     elif "client_id" in params and "client_secret" in params:
         client_id, secret = params["client_id"], params["client_secret"]
     else:
-        raise _invalid_client(basic=False)
-    wait = throttling.first_retry_after(
-        ("failed_auth_per_ip", client_ip(request) or "-"), ("failed_auth_per_client", client_id)
-    )
-    if wait is not None:
-        raise _too_many(wait)
+        raise _spend_failure(request, _invalid_client())
     credential = credential_for_client(client_id, secret)
     if credential is None:
         _note_failure(request, client_id)
-        raise _invalid_client(basic=basic is not None)
+        raise _spend_failure(request, _invalid_client())
     problem = refusal(credential) or address_refusal(credential, client_ip(request), None)
     if problem is not None:
         usage.record_failure(credential.pk, None, client_ip(request), problem)
@@ -234,6 +244,12 @@ def introspect(request: HttpRequest) -> JsonResponse:
         caller, value = _client_and_token(request)
     except OAuthError as error:
         return error.response()
+    allowance = throttling.introspections_per_credential.spend(str(caller.pk))
+    request.rate_limit = allowance  # its headers go on the answer (RateLimitHeadersMiddleware)
+    if not allowance.allowed:
+        period = settings.THROTTLE_RATES["introspections_per_credential"][1]
+        description = f"This credential may make {allowance.limit} introspection requests per {period} seconds."
+        return _too_many(allowance.reset, description).response()
     claims = _verified_claims(value)
     inactive = JsonResponse({"active": False}, headers=NO_STORE)
     if claims is None or claims.get("cloud_account_id") != caller.membership.account.cloud_account_id:

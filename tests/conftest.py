@@ -4,7 +4,7 @@ from django.core.servers.basehttp import WSGIServer
 from django.test import Client
 
 from accounts.models import Membership, Role
-from credentials import usage
+from credentials import throttling, usage
 from credentials.scopes import ALL_SCOPES
 from credentials.services import generate_credential
 from credentials.signing import keyring
@@ -30,6 +30,8 @@ def _test_settings(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     usage.buffer.discard()  # counts in memory outlive each test's rolled-back database
+    for limit in (throttling.requests_per_credential, throttling.introspections_per_credential):
+        limit.forget()  # leases of the cleared cache's counters
     yield
     usage.buffer.discard()
 

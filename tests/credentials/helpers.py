@@ -53,3 +53,15 @@ def generate_in_portal(client, query: str = "", **data):
     """Open the Generate Client Secret form (with `query`, e.g. ?successor=...) and submit `data`."""
     form = client.get(GENERATE + query)
     return client.post(GENERATE + query, {"nonce": nonce_from(form), **data})
+
+
+def database_url_for_subprocesses() -> str:
+    """The test database, for servers and commands this test starts (PostgreSQL in CI)."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    return (
+        f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+    )

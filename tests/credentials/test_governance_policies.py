@@ -12,14 +12,13 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from accounts.models import AuditEvent
 from credentials import services
 from credentials.models import Credential
-from tests.credentials.helpers import bearer
+from tests.credentials.helpers import bearer, database_url_for_subprocesses
 from tests.factories import MembershipFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,15 +151,6 @@ def test_policies_are_audited_and_validated(owner):
         services.set_credential_policies(owner=owner, max_lifetime_days=0, disable_unused_after_days=None)
 
 
-def subprocess_database_url() -> str:
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    return (
-        f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
-    )
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_cron_runs_disable_and_email_each_credential_once(owner):
     """Four processes run the command at the same moment against the same database (PostgreSQL in CI)."""
@@ -176,7 +166,7 @@ def test_concurrent_cron_runs_disable_and_email_each_credential_once(owner):
     )
     env = {
         **os.environ,
-        "DATABASE_URL": subprocess_database_url(),
+        "DATABASE_URL": database_url_for_subprocesses(),
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
     }
     env.pop("REDIS_URL", None)

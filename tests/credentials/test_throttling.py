@@ -7,11 +7,3 @@ def test_take_counts_each_use_and_refuses_past_the_limit(settings, db):
     assert results[:2] == [None, None]
     assert 0 < results[2] <= 60
     assert throttling.take("token_per_credential", "c2") is None
-
-
-def test_first_retry_after_names_the_first_limit_reached(settings, db):
-    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "failed_auth_per_ip": (1, 60)}
-    checks = (("failed_auth_per_ip", "192.0.2.1"), ("failed_auth_per_client", "cid_x"))
-    assert throttling.first_retry_after(*checks) is None
-    throttling.hit("failed_auth_per_ip", "192.0.2.1")
-    assert 0 < throttling.first_retry_after(*checks) <= 60

@@ -172,7 +172,7 @@ def drill_redis_outage(base: str, url: str, headers: dict, client_id: str, secre
     while not redis_up():
         time.sleep(0.1)
     wrong = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret[:-6] + "AAAAAA"}
-    codes = [requests.post(f"{base}/oauth2/token", data=wrong, timeout=5).status_code for _ in range(11)]
+    codes = [requests.post(f"{base}/oauth2/token", data=wrong, timeout=5).status_code for _ in range(31)]
     if codes[-1] != 429:
         problems.append(f"throttling did not come back with Redis: {codes}")
     return problems
