@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.admin_mfa.AdminRequiresMFAMiddleware",
     "credentials.authentication.RateLimitHeadersMiddleware",
 ]
 

@@ -8,6 +8,7 @@ from credentials import throttling, usage
 from credentials.scopes import ALL_SCOPES
 from credentials.services import generate_credential
 from credentials.signing import keyring
+from tests.accounts.helpers import enrol_totp, sign_in
 from tests.factories import AccountFactory, MembershipFactory, UserFactory
 from tests.regional.conftest import seeded_region
 
@@ -82,6 +83,14 @@ def member_client(client, member):
 @pytest.fixture
 def outsider_client(client, outsider):
     return client_for(client, outsider)
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """pytest-django's, but signed in with password and TOTP code, as the admin requires (accounts/admin_mfa.py)."""
+    client = Client()
+    sign_in(client, admin_user.email, "password", secret=enrol_totp(admin_user))
+    return client
 
 
 @pytest.fixture
