@@ -13,10 +13,17 @@ VAR_DIR = BASE_DIR / "var"
 
 
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    """A typo (DJANGO_DEBUG=ture) stops the server rather than silently meaning false."""
+    value = os.environ.get(name, "").strip().lower()
+    if value == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={os.environ[name]!r} is not a boolean: use true or false (1/0, yes/no, on/off)."
+    )
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -36,7 +43,8 @@ def local_secret_key() -> str:
     return path.read_text().strip()
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or local_secret_key()
+# Outside DEBUG, no key is an error (config/checks.py), never a key nobody chose.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (local_secret_key() if DEBUG else "")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -59,9 +67,11 @@ INSTALLED_APPS = [
     "accounts",
     "credentials",
     "regional",
+    "config",
 ]
 
 MIDDLEWARE = [
+    "config.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -149,7 +159,10 @@ if os.environ.get("ACCOUNT_RATE_LIMITS") == "off":
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Credentials as a Service"
 
-EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Production chooses explicitly (config/checks.py): the console backend would print mail to the log.
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else ""
+)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "no-reply@localhost")
 
 REST_FRAMEWORK = {
@@ -222,11 +235,23 @@ for _cidr in TRUSTED_PROXIES:
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# One JSON object per line on stderr (config/logs.py). Django's own handlers are dropped so that
+# each record is written once, as JSON; paths with secrets are redacted at the loggers that write
+# them, so that no handler at all sees them.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "config.logs.RedactSecretPaths"}},
+    "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO"},
+        "django.request": {"filters": ["redact"]},
+        "django.security.csrf": {"filters": ["redact"]},
+        # runserver's access line has the query string; caas.request lines replace it.
+        "django.server": {"handlers": [], "propagate": False},
+    },
 }
 
 from config.openapi import SPECTACULAR_SETTINGS  # noqa: E402, F401 (read by drf-spectacular)
@@ -239,7 +264,8 @@ REGIONAL_SSH_KEY_QUOTA = int(os.environ.get("REGIONAL_SSH_KEY_QUOTA", "50"))
 BENCHMARK_OPEN_ENDPOINTS = env_bool("BENCHMARK_OPEN_ENDPOINTS", False)
 
 # OAuth 2.0 token service (credentials/oauth.py). The issuer is the public base URL of this service.
-OAUTH_ISSUER = os.environ.get("OAUTH_ISSUER", "http://127.0.0.1:8000").rstrip("/")
+# Required outside DEBUG, and https unless on loopback (config/checks.py).
+OAUTH_ISSUER = os.environ.get("OAUTH_ISSUER", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 OAUTH_AUDIENCE = os.environ.get("OAUTH_AUDIENCE", f"{OAUTH_ISSUER}/regional")
 OAUTH_ACCESS_TOKEN_LIFETIME = int(os.environ.get("OAUTH_ACCESS_TOKEN_LIFETIME", "3600"))
 BEARER_REALM = "caas"

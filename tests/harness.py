@@ -25,6 +25,8 @@ def environment(database: str, redis_db: int, **extra: str) -> dict[str, str]:
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_SECURE_COOKIES": "false",
         "DJANGO_HSTS_SECONDS": "0",
+        "OAUTH_ISSUER": "http://127.0.0.1",
+        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         **extra,
     }
 

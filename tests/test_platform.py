@@ -87,7 +87,12 @@ def test_the_deploy_check_is_clean_in_production_settings():
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k not in {"DATABASE_URL", "REDIS_URL"}
     }
-    env.update(DJANGO_SECRET_KEY="x" * 60 + "production-like-key-for-the-check", DJANGO_ALLOWED_HOSTS="example.com")
+    env.update(
+        DJANGO_SECRET_KEY="x" * 60 + "production-like-key-for-the-check",
+        DJANGO_ALLOWED_HOSTS="example.com",
+        OAUTH_ISSUER="https://example.com",
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+    )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR,
