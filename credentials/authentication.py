@@ -20,6 +20,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from accounts.audit import client_ip
 from accounts.models import Account, Membership, User
+from config.logs import security_event
 from credentials import allowlist, keys, throttling, tokens, usage
 from credentials.lineage import Ceiling
 from credentials.models import Credential, RevokedToken, Status
@@ -322,6 +323,7 @@ class BearerAuthentication(BaseAuthentication):
         allowance = throttling.requests_per_credential.spend(str(credential.pk))
         request._request.rate_limit = allowance  # its headers go on the answer (RateLimitHeadersMiddleware)
         if not allowance.allowed:
+            security_event(request, "throttled", limit="requests_per_credential", client_id=credential.client_id)
             raise RateLimited(allowance)
         permission = needed_scope(context.get("view"), request.method)
         record_use(credential, ip, region, permission if permission in scopes else "")
@@ -355,13 +357,16 @@ class BearerAuthentication(BaseAuthentication):
         no one's guesses can lock a valid credential out."""
         wait = throttling.take("failed_auth_per_ip", ip or "-")
         if wait is not None:
+            security_event(request, "throttled", limit="failed_auth_per_ip", reason=description)
             raise exceptions.Throttled(wait, "Too many failed authentication attempts from this address.")
+        security_event(request, "bearer.refused", reason=description)
         request._bearer_error = description
         raise InvalidToken(description)
 
     def _refuse(self, request, credential: Credential, ip: str | None, region: str | None, description: str):
         """A real credential used where or when it may not be: shown in its usage, not a guess."""
         usage.record_failure(credential.pk, region, ip, description)
+        security_event(request, "bearer.refused", reason=description, client_id=credential.client_id)
         request._bearer_error = description
         raise InvalidToken(description)
 

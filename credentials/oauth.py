@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from accounts import audit
 from accounts.audit import client_ip
+from config.logs import security_event
 from credentials import keys, services, signing, throttling, tokens, usage
 from credentials.authentication import (
     address_refusal,
@@ -96,13 +97,17 @@ def _too_many(wait: int, description: str = "Too many attempts. Try again later.
     return OAuthError("too_many_requests", description, 429, {"Retry-After": str(wait)})
 
 
-def _spend_failure(request: HttpRequest, error: OAuthError) -> OAuthError:
+def _spend_failure(request: HttpRequest, error: OAuthError, client_id: str = "") -> OAuthError:
     """A failed client authentication spends its address's budget: past it, 429 instead of 401.
     Nothing is counted per client ID (which is public), and nothing on success, so no one can
     lock a valid client out."""
     wait = throttling.take("failed_auth_per_ip", client_ip(request) or "-")
     if wait is not None:
+        security_event(request, "throttled", limit="failed_auth_per_ip", reason=error.description)
         return _too_many(wait, "Too many failed client authentications from this address. Try again later.")
+    # The client ID sent may be anything, even a secret pasted in the wrong field: only a well-formed one is logged.
+    named = client_id if keys.CLIENT_ID_PATTERN.fullmatch(client_id) else None
+    security_event(request, "client.authentication_failed", reason=error.description, client_id=named)
     return error
 
 
@@ -140,10 +145,11 @@ def authenticate_client(request: HttpRequest, params: dict[str, str]) -> Credent
     credential = credential_for_client(client_id, secret)
     if credential is None:
         _note_failure(request, client_id)
-        raise _spend_failure(request, _invalid_client())
+        raise _spend_failure(request, _invalid_client(), client_id)
     problem = refusal(credential) or address_refusal(credential, client_ip(request), None)
     if problem is not None:
         usage.record_failure(credential.pk, None, client_ip(request), problem)
+        security_event(request, "client.refused", reason=problem, client_id=credential.client_id)
         raise OAuthError("invalid_client", problem, 401)
     return credential
 
@@ -247,6 +253,7 @@ def introspect(request: HttpRequest) -> JsonResponse:
     allowance = throttling.introspections_per_credential.spend(str(caller.pk))
     request.rate_limit = allowance  # its headers go on the answer (RateLimitHeadersMiddleware)
     if not allowance.allowed:
+        security_event(request, "throttled", limit="introspections_per_credential", client_id=caller.client_id)
         period = settings.THROTTLE_RATES["introspections_per_credential"][1]
         description = f"This credential may make {allowance.limit} introspection requests per {period} seconds."
         return _too_many(allowance.reset, description).response()
