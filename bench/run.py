@@ -437,7 +437,9 @@ def measure(binary: str, name: str, specs: list[dict], meter: CpuMeter) -> dict:
         if attempt and name.startswith("token@"):
             flush_cache()  # each attempt gets a fresh minute of the per-credential token budget
         meter.start()
+        commands = redis_commands()
         raw = wrk(binary, requests_file, DURATION)
+        raw["redis_commands"] = redis_commands() - commands
         raw["foreign_cpu"] = meter.foreign_share()
         attempts.append(raw)
         log(f"{name:<24} {summary(raw)}")
@@ -450,6 +452,14 @@ def measure(binary: str, name: str, specs: list[dict], meter: CpuMeter) -> dict:
     for other in attempts:
         other.pop("output", None)
     return {**result(raw), "raw": raw, "attempts": len(attempts)}
+
+
+def redis_commands() -> int:
+    """Commands Redis has run so far (INFO commandstats), not counting these INFO calls."""
+    import redis
+
+    stats = redis.Redis.from_url(REDIS_URL).info("commandstats")
+    return sum(numbers["calls"] for name, numbers in stats.items() if name != "cmdstat_info")
 
 
 def median_run(runs: list[dict]) -> dict:
@@ -467,12 +477,15 @@ def median_run(runs: list[dict]) -> dict:
 
 
 def result(raw: dict) -> dict:
-    """The four numbers latest.json keeps per case; errors are non-2xx answers plus socket errors."""
+    """The numbers latest.json keeps per case; errors are non-2xx answers plus socket errors, and
+    Redis commands per request count every command the server ran while wrk did (the cache round
+    trips of throttling and rate limits: a pipelined lease is two commands in one round trip)."""
     return {
         "rps": round(raw["requests"] / (raw["duration_us"] / 1e6), 1),
         "p50_ms": round(raw["p50_us"] / 1000, 2),
         "p99_ms": round(raw["p99_us"] / 1000, 2),
         "errors": raw["non_2xx"] + raw["connect"] + raw["read"] + raw["write"] + raw["timeout"],
+        "redis_per_request": round(raw["redis_commands"] / raw["requests"], 3) if raw["requests"] else 0.0,
     }
 
 
@@ -480,7 +493,8 @@ def summary(raw: dict) -> str:
     numbers = result(raw)
     return (
         f"{numbers['rps']:>8.1f} req/s  p50 {numbers['p50_ms']:>6.2f} ms  p99 {numbers['p99_ms']:>6.2f} ms  "
-        f"errors {numbers['errors']}  statuses {raw['statuses']}  others' CPU {raw['foreign_cpu']:.0%}"
+        f"errors {numbers['errors']}  Redis/req {numbers['redis_per_request']:.3f}  statuses {raw['statuses']}  "
+        f"others' CPU {raw['foreign_cpu']:.0%}"
     )
 
 
@@ -504,14 +518,14 @@ def print_table(rounds: dict[str, dict[str, dict]]) -> None:
     print()
     print(
         f"{'case':<18} {'credentials':>11} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
-        f"{'x baseline':>11} {'others CPU':>11}"
+        f"{'Redis/req':>9} {'x baseline':>11} {'others CPU':>11}"
     )
     for label, cases in rounds.items():
         baseline = cases["baseline"]["rps"]
         for name, numbers in cases.items():
             print(
                 f"{name:<18} {label:>11} {numbers['rps']:>9.1f} {numbers['p50_ms']:>8.2f} {numbers['p99_ms']:>8.2f} "
-                f"{numbers['errors']:>7} {ratio(numbers['rps'], baseline):>11.3f} "
+                f"{numbers['errors']:>7} {numbers['redis_per_request']:>9.3f} {ratio(numbers['rps'], baseline):>11.3f} "
                 f"{numbers['raw']['foreign_cpu']:>11.0%}"
             )
     print()
@@ -570,7 +584,10 @@ def main() -> int:
 
     small, large = rounds[f"{SMALL:,}"], rounds[f"{LARGE:,}"]
     latest = {
-        "cases": {case: {k: small[case][k] for k in ("rps", "p50_ms", "p99_ms", "errors")} for case in CASES},
+        "cases": {
+            case: {k: small[case][k] for k in ("rps", "p50_ms", "p99_ms", "errors", "redis_per_request")}
+            for case in CASES
+        },
         "growth_ratio": ratio(small["bearer_secret"]["rps"], large["bearer_secret"]["rps"]),
         "worker_rss_mb": rss,
     }
