@@ -3,12 +3,27 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts import audit
 from accounts.models import Account, AuditEvent, Invitation, Membership, User
+from accounts.templatetags.email_tags import ascii_email
+
+
+def ascii_column(path: str, description: str):
+    """A list column showing the email address at `path` (`user__email`) as the portal does, domain in IDNA form."""
+
+    @admin.display(description=description, ordering=path)
+    def column(obj) -> str:
+        value = obj
+        for name in path.split("__"):
+            value = getattr(value, name)
+        return ascii_email(value)
+
+    column.__name__ = path  # the cell's CSS class
+    return column
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "full_name", "is_active", "is_staff", "date_joined"]
+    list_display = [ascii_column("email", "email"), "full_name", "is_active", "is_staff", "date_joined"]
     list_filter = ["is_active", "is_staff", "is_superuser"]
     search_fields = ["email", "full_name"]
     readonly_fields = ["date_joined", "last_login"]
@@ -57,7 +72,7 @@ class AccountAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "account", "role", "created_at"]
+    list_display = [ascii_column("user__email", "user"), "account", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "account__name", "account__cloud_account_id"]
     raw_id_fields = ["user", "account"]
@@ -66,7 +81,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "account", "expires_on", "sent_at", "accepted_at"]
+    list_display = [ascii_column("email", "email"), "account", "expires_on", "sent_at", "accepted_at"]
     list_filter = ["accepted_at"]
     search_fields = ["email", "account__name", "account__cloud_account_id"]
     list_select_related = ["account"]
@@ -91,7 +106,14 @@ class InvitationAdmin(admin.ModelAdmin):
 class AuditEventAdmin(admin.ModelAdmin):
     """The activity log is evidence: operators can read it, never change it."""
 
-    list_display = ["created_at", "account", "actor_email", "action", "target", "ip"]
+    list_display = [
+        "created_at",
+        "account",
+        ascii_column("actor_email", "actor email"),
+        "action",
+        ascii_column("target", "target"),
+        "ip",
+    ]
     list_filter = ["action"]
     search_fields = ["actor_email", "target", "account__cloud_account_id"]
     list_select_related = ["account"]

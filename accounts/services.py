@@ -2,8 +2,10 @@
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import date, timedelta
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -125,31 +127,56 @@ def find_invitation(token: str) -> Invitation | None:
     return Invitation.objects.select_related("account").filter(token_digest=token_digest(token)).first()
 
 
-def invitation_problem(invitation: Invitation | None, user: User) -> str | None:
-    """Why this user cannot accept this invitation, in words for them; None when they can."""
+@dataclass(frozen=True)
+class InvitationProblem:
+    """Why a user cannot accept an invitation, in words for them. `address_to_confirm` is set when
+    confirming that address of theirs is all that is missing."""
+
+    message: str
+    address_to_confirm: str = ""
+
+
+class InvitationRefused(ValidationError):
+    """Carries the problem, so that the invitation page can still offer what would clear it."""
+
+    def __init__(self, problem: InvitationProblem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def invitation_problem(invitation: Invitation | None, user: User) -> InvitationProblem | None:
+    """None when this user can accept: the invitation is open and sent to a confirmed address of theirs,
+    so that only whoever reads that mailbox can join."""
     if invitation is None:
-        return "This invitation link is not valid. Ask the account owner to send a new one."
+        return InvitationProblem("This invitation link is not valid. Ask the account owner to send a new one.")
     if invitation.accepted_at is not None:
-        return "This invitation has already been used."
+        return InvitationProblem("This invitation has already been used.")
     if invitation.is_expired:
-        return "This invitation has expired. Ask the account owner to resend it."
-    if invitation.email.lower() != user.email.lower():
-        return (
+        return InvitationProblem("This invitation has expired. Ask the account owner to resend it.")
+    address = EmailAddress.objects.filter(user=user, email__iexact=invitation.email).first()
+    if address is None and invitation.email.lower() != user.email.lower():
+        return InvitationProblem(
             "This invitation was sent to a different email address. "
-            "Sign in with the address that received it to accept."
+            "Sign in with the address that received it to accept, or add that address to your account."
         )
     if Membership.objects.filter(user=user, account_id=invitation.account_id).exists():
-        return "You are already a member of this account."
+        return InvitationProblem("You are already a member of this account.")
+    if address is None or not address.verified:
+        return InvitationProblem(
+            f"Confirm that {invitation.email} is your address before you accept: "
+            "we email it a link, and the link brings you back to this invitation.",
+            address_to_confirm=invitation.email,
+        )
     return None
 
 
 @transaction.atomic
 def accept_invitation(*, user: User, token: str, request: HttpRequest | None = None) -> Membership:
-    """Join the inviting account; only the invited address, once, before the expiry date."""
+    """Join the inviting account; only from a confirmed invited address, once, before the expiry date."""
     invitation = Invitation.objects.select_for_update().filter(token_digest=token_digest(token)).first()
     problem = invitation_problem(invitation, user)
     if problem:
-        raise ValidationError(problem)
+        raise InvitationRefused(problem)
     membership = Membership.objects.create(user=user, account=invitation.account, role=Role.MEMBER)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user

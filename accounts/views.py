@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import access, services
 from accounts.forms import GrantAccessForm, SwitchAccountForm
 from accounts.models import AuditEvent, Invitation, Membership
+from accounts.templatetags.email_tags import ascii_email
 
 
 @require_GET
@@ -54,7 +55,7 @@ def grant_access(request: HttpRequest, membership: Membership) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Invitation sent to {invitation.email}.")
+            messages.success(request, f"Invitation sent to {ascii_email(invitation.email)}.")
             return redirect("accounts:access")
     status = 400 if form.errors else 200
     return render(request, "accounts/grant_access.html", {"tab": "access", "form": form}, status=status)
@@ -65,7 +66,7 @@ def grant_access(request: HttpRequest, membership: Membership) -> HttpResponse:
 def resend_invitation(request: HttpRequest, membership: Membership, invitation_id: int) -> HttpResponse:
     invitation = access.get_invitation_or_404(membership, invitation_id)
     services.resend_invitation(by=membership, invitation=invitation, request=request)
-    messages.success(request, f"Invitation sent again to {invitation.email}.")
+    messages.success(request, f"Invitation sent again to {ascii_email(invitation.email)}.")
     return redirect("accounts:access")
 
 
@@ -74,7 +75,7 @@ def resend_invitation(request: HttpRequest, membership: Membership, invitation_i
 def remove_invitation(request: HttpRequest, membership: Membership, invitation_id: int) -> HttpResponse:
     invitation = access.get_invitation_or_404(membership, invitation_id)
     services.cancel_invitation(by=membership, invitation=invitation, request=request)
-    messages.success(request, f"The invitation for {invitation.email} was removed.")
+    messages.success(request, f"The invitation for {ascii_email(invitation.email)} was removed.")
     return redirect("accounts:access")
 
 
@@ -90,8 +91,8 @@ def revoke_member(request: HttpRequest, membership: Membership, member_id: int) 
             return redirect("accounts:access")
         messages.success(
             request,
-            f"{member.user.email} no longer has access to this account. Their credentials and access tokens "
-            "stopped working immediately.",
+            f"{ascii_email(member.user.email)} no longer has access to this account. Their credentials and access "
+            "tokens stopped working immediately.",
         )
         return redirect("accounts:access")
     return render(request, "accounts/revoke_member.html", {"tab": "access", "member": member})
@@ -124,8 +125,8 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and problem is None:
         try:
             joined = services.accept_invitation(user=request.user, token=token, request=request)
-        except ValidationError as error:
-            problem = " ".join(error.messages)
+        except services.InvitationRefused as refused:
+            problem = refused.problem
         else:
             access.switch_account(request, joined.account.cloud_account_id)
             messages.success(request, f"Welcome to {joined.account}. You are now a member.")

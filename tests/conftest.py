@@ -1,4 +1,5 @@
 import pytest
+from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.core.servers.basehttp import WSGIServer
 from django.test import Client
@@ -83,6 +84,13 @@ def member_client(client, member):
 @pytest.fixture
 def outsider_client(client, outsider):
     return client_for(client, outsider)
+
+
+@pytest.fixture
+def admin_user(admin_user):
+    """pytest-django's superuser, with the confirmed address that signing in requires (mandatory verification)."""
+    EmailAddress.objects.create(user=admin_user, email=admin_user.email, primary=True, verified=True)
+    return admin_user
 
 
 @pytest.fixture
