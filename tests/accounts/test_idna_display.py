@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, Invitation
 from tests.accounts.test_invitations import grant
 from tests.conftest import PASSWORD
+from tests.credentials.helpers import new_credential
 from tests.factories import MembershipFactory, UserFactory
 
 LOOKALIKE = "ex\u0430mple.com"  # the "a" is Cyrillic
@@ -73,3 +74,16 @@ def test_the_admin_lists_show_idna_domains(admin_client, owner, mallory):
         page = admin_client.get(reverse(f"admin:accounts_{model}_changelist"))
         assert page.status_code == 200, model
         assert shown_in_idna_form(page.content, shown), model
+
+
+def test_the_owners_credential_pages_show_idna_domains(owner_client, mallory):
+    credential, _ = new_credential(mallory, name="look")
+    pages = [
+        "/settings/credentials/",
+        reverse("credentials:revoke", args=[credential.client_id]),
+        reverse("credentials:usage", args=[credential.client_id]),
+    ]
+    for page in pages:
+        response = owner_client.get(page)
+        assert response.status_code == 200, page
+        assert shown_in_idna_form(response.content, "mallory"), page
