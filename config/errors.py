@@ -2,12 +2,13 @@
 
 import sys
 
-from django.db import DatabaseError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework.views import exception_handler
 
 MACHINE_PREFIXES = ("/api/", "/oauth2/", "/regional/", "/.well-known/")
+OAUTH_PREFIX = "/oauth2/"
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -30,8 +31,14 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """500, or 503 with Retry-After while the database is unreachable (the app reconnects by itself)."""
-    if isinstance(sys.exc_info()[1], DatabaseError):
+    """500; 503 with Retry-After while the database does not answer (the app reconnects by itself);
+    400 when it refuses a value (DataError, e.g. NUL in text), which no retry would change."""
+    error = sys.exc_info()[1]
+    if isinstance(error, DataError):
+        return bad_request(
+            request, error, "The request contains a value that cannot be stored (such as a NUL character)."
+        )
+    if isinstance(error, OperationalError | InterfaceError):
         message = "The service is temporarily unavailable. Try again in a few seconds."
         headers = {"Retry-After": "5"}
         if wants_json(request):
@@ -42,9 +49,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return defaults.server_error(request)
 
 
-def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+def bad_request(request: HttpRequest, exception: Exception, message: str = "Bad request.") -> HttpResponse:
+    """The OAuth endpoints answer as RFC 6749 §5.2 says, which their clients parse."""
+    if request.path.startswith(OAUTH_PREFIX):
+        return JsonResponse({"error": "invalid_request", "error_description": message, "detail": message}, status=400)
     if wants_json(request):
-        return JsonResponse({"detail": "Bad request."}, status=400)
+        return JsonResponse({"detail": message}, status=400)
     return defaults.bad_request(request, exception)
 
 

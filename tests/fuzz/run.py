@@ -57,6 +57,7 @@ def main() -> int:
             "PYTHONPATH": str(harness.ROOT),
             "FUZZ_OWN_CLIENT_ID": client_id,
             "FUZZ_TARGET_CLIENT_ID": target,
+            "FUZZ_CLOUDACCOUNT_ID": account,
         }
         return subprocess.run(command, cwd=VAR, env={**os.environ, **hooks}, check=False).returncode
 
