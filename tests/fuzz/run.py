@@ -21,7 +21,7 @@ DATABASE, REDIS_DB, PORT = "caas_fuzz", 5, 8781
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 MAX_EXAMPLES = os.environ.get("FUZZ_MAX_EXAMPLES", "40")
 # The fuzzer fails client authentication on purpose thousands of times from one address.
-UNTHROTTLED = {"THROTTLE_FAILED_AUTH_PER_IP": "1000000/60", "THROTTLE_FAILED_AUTH_PER_CLIENT": "1000000/60"}
+UNTHROTTLED = {"THROTTLE_FAILED_AUTH_PER_IP": "1000000/60", "THROTTLE_REQUESTS_PER_CREDENTIAL": "1000000/60"}
 
 
 def main() -> int:
