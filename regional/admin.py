@@ -17,8 +17,16 @@ class RegionAdmin(admin.ModelAdmin):
     inlines = [InstanceTypeInline]
 
 
+class CreatedThroughTheApi:
+    """Instances and keys are made through the regional API, which keeps the quota and writes the
+    Activity event; the admin form could not even set their account and region."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
 @admin.register(Instance)
-class InstanceAdmin(admin.ModelAdmin):
+class InstanceAdmin(CreatedThroughTheApi, admin.ModelAdmin):
     list_display = ["name", "region", "account", "instance_type", "status", "created_by_email", "created_at"]
     list_filter = ["region", "status"]
     search_fields = ["name", "resource_id", "account__cloud_account_id", "created_by_email"]
@@ -27,7 +35,7 @@ class InstanceAdmin(admin.ModelAdmin):
 
 
 @admin.register(SshPublicKey)
-class SshPublicKeyAdmin(admin.ModelAdmin):
+class SshPublicKeyAdmin(CreatedThroughTheApi, admin.ModelAdmin):
     list_display = ["name", "region", "account", "key_type", "fingerprint", "created_at"]
     list_filter = ["region", "key_type"]
     search_fields = ["name", "fingerprint", "account__cloud_account_id"]

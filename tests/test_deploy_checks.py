@@ -105,6 +105,12 @@ def test_runserver_stops_too(tmp_path):
     assert "Refusing to start: OAUTH_ISSUER='http://caas.example.com' is not an https URL" in result.stderr
 
 
+def test_an_asgi_server_stops_too():
+    result = run([sys.executable, "-c", "import config.asgi"], DJANGO_EMAIL_BACKEND=None)
+    assert result.returncode == 3, result.stderr
+    assert "Refusing to start: DJANGO_EMAIL_BACKEND is not set" in result.stderr
+
+
 def test_the_wsgi_application_loads_with_a_safe_configuration():
     result = run([sys.executable, "-c", "import config.wsgi"])
     assert result.returncode == 0, result.stderr

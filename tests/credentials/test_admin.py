@@ -1,3 +1,4 @@
+import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -98,3 +99,10 @@ def test_an_operators_policy_change_is_audited(admin_client, admin_user, owner):
     assert account.credential_max_lifetime_days == 90
     event = AuditEvent.objects.get(action="account.credential_policies_changed")
     assert event.actor == admin_user and event.target.endswith("(by an operator)")
+
+
+@pytest.mark.parametrize("model", ["instance", "sshpublickey"])
+def test_regional_resources_are_not_added_in_the_admin(admin_client, model):
+    """They are made through the regional API, which keeps the quota and writes the Activity event."""
+    assert admin_client.get(f"/admin/regional/{model}/add/").status_code == 403
+    assert f"/admin/regional/{model}/add/" not in admin_client.get(f"/admin/regional/{model}/").content.decode()
