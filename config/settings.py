@@ -278,6 +278,13 @@ BENCHMARK_OPEN_ENDPOINTS = env_bool("BENCHMARK_OPEN_ENDPOINTS", False)
 OAUTH_ISSUER = os.environ.get("OAUTH_ISSUER", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 OAUTH_AUDIENCE = os.environ.get("OAUTH_AUDIENCE", f"{OAUTH_ISSUER}/regional")
 OAUTH_ACCESS_TOKEN_LIFETIME = int(os.environ.get("OAUTH_ACCESS_TOKEN_LIFETIME", "3600"))
+# RS256 (RFC 9068's mandatory algorithm), ES256 or Ed25519 (RFC 9864). Changing it pre-publishes a
+# key of the new algorithm, which signs once verifiers have had time to fetch it (credentials/signing.py).
+OAUTH_SIGNING_ALG = os.environ.get("OAUTH_SIGNING_ALG", "RS256")
+if OAUTH_SIGNING_ALG not in {"RS256", "ES256", "Ed25519"}:
+    raise ImproperlyConfigured(f"OAUTH_SIGNING_ALG={OAUTH_SIGNING_ALG!r}: choose RS256, ES256 or Ed25519.")
+# Verifiers may cache the JWKS this long; a rotated key signs only after they all must have seen it.
+OAUTH_JWKS_MAX_AGE = int(os.environ.get("OAUTH_JWKS_MAX_AGE", "300"))
 BEARER_REALM = "caas"
 # Fixed windows on the shared cache (credentials/throttling.py): (how many, per seconds);
 # THROTTLE_<NAME>="count/seconds" overrides, e.g. THROTTLE_REQUESTS_PER_CREDENTIAL="6000/60".

@@ -119,20 +119,25 @@ class Credential(models.Model):
 
 
 class SigningKey(models.Model):
-    """An Ed25519 key that signs access tokens. The private half is stored encrypted (see signing.py)."""
+    """A key that signs access tokens, published in the JWKS from `created_at` and signing from
+    `activates_at` until a newer key activates (its states: signing.py). The private half is
+    stored encrypted."""
+
+    ALGORITHMS = ["RS256", "ES256", "Ed25519", "EdDSA"]
 
     kid = models.CharField(max_length=64, unique=True)
+    algorithm = models.CharField(max_length=16, help_text="JWS alg: EdDSA only for keys made before RFC 9864.")
     private_key = models.TextField(help_text="PKCS#8 PEM, encrypted with a key derived from SECRET_KEY.")
     public_jwk = models.JSONField()
-    is_current = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    retired_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, help_text="Published in the JWKS from then on.")
+    activates_at = models.DateTimeField(help_text="Signs new tokens from then until a newer key activates.")
 
     class Meta:
-        ordering = ["-created_at", "-id"]
+        ordering = ["-activates_at", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["is_current"], condition=models.Q(is_current=True), name="signing_key_one_current"
+            models.CheckConstraint(
+                condition=models.Q(algorithm__in=["RS256", "ES256", "Ed25519", "EdDSA"]),
+                name="signing_key_known_algorithm",
             )
         ]
 

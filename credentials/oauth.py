@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from accounts import audit
 from accounts.audit import client_ip
@@ -268,7 +268,7 @@ def introspect(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, headers=NO_STORE)
 
 
-@require_GET
+@require_safe
 def metadata(request: HttpRequest) -> JsonResponse:
     issuer = settings.OAUTH_ISSUER
     methods = ["client_secret_basic", "client_secret_post"]
@@ -291,8 +291,8 @@ def metadata(request: HttpRequest) -> JsonResponse:
     )
 
 
-@require_GET
+@require_safe
 def jwks(request: HttpRequest) -> JsonResponse:
-    signing.keyring.current()
-    keys = [row.public_jwk for row in signing.published_keys()]
-    return JsonResponse({"keys": keys}, headers={"Cache-Control": "public, max-age=60"})
+    """Every published key (next, current, retiring: signing.py), with its kid, alg and use."""
+    keys = [row.public_jwk for row in signing.ensure_keys()]
+    return JsonResponse({"keys": keys}, headers={"Cache-Control": f"public, max-age={signing.jwks_max_age()}"})

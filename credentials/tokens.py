@@ -9,7 +9,7 @@ from django.conf import settings
 
 from credentials.models import Credential
 from credentials.scopes import format_scope
-from credentials.signing import ALGORITHM, keyring
+from credentials.signing import keyring
 
 TOKEN_TYPE = "at+jwt"  # noqa: S105 (the JWT media type, not a secret)
 REQUIRED_CLAIMS = ["iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope"]
@@ -33,7 +33,7 @@ def looks_like_jwt(token: str) -> bool:
 
 def issue(credential: Credential, scopes: frozenset[str]) -> IssuedToken:
     """A token for `scopes` that never outlives its credential: `exp` is at most its `expires_at`."""
-    key = keyring.current()
+    key, private = keyring.signing_key()
     now = int(time.time())
     lifetime = settings.OAUTH_ACCESS_TOKEN_LIFETIME
     if credential.expires_at is not None:
@@ -51,7 +51,7 @@ def issue(credential: Credential, scopes: frozenset[str]) -> IssuedToken:
         "cloud_account_id": credential.membership.account.cloud_account_id,
         "scope": scope,
     }
-    value = jwt.encode(claims, key.private, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": TOKEN_TYPE})
+    value = jwt.encode(claims, private, algorithm=key.algorithm, headers={"kid": key.kid, "typ": TOKEN_TYPE})
     return IssuedToken(value=value, expires_in=lifetime, scope=scope, jti=jti)
 
 
@@ -89,14 +89,14 @@ def decode(token: str) -> dict:
         raise InvalidToken("The access token is malformed.") from None
     if str(header.get("typ", "")).lower() not in {TOKEN_TYPE, f"application/{TOKEN_TYPE}"}:
         raise InvalidToken("The token is not an access token.")
-    public_key = keyring.public_key(str(header.get("kid", "")))
-    if public_key is None:
+    key = keyring.verifying_key(str(header.get("kid", "")))
+    if key is None:
         raise InvalidToken("The access token was signed by an unknown key.")
     try:
         claims = jwt.decode(
             token,
-            public_key,
-            algorithms=[ALGORITHM],
+            key.public,
+            algorithms=[key.algorithm],  # the key's own: a token cannot pick another (RFC 8725 §3.1)
             issuer=settings.OAUTH_ISSUER,
             options={"require": REQUIRED_CLAIMS, "verify_aud": False},
         )

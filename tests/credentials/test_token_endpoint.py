@@ -42,8 +42,8 @@ def test_rfc_9068_the_token_is_a_signed_at_jwt_with_the_required_claims(api, mem
     credential, secret = member_credential
     token = get_token(api, credential.client_id, secret)["access_token"]
     header = jwt.get_unverified_header(token)
-    assert header["typ"] == "at+jwt" and header["alg"] == "EdDSA"
-    assert SigningKey.objects.filter(kid=header["kid"], is_current=True).exists()
+    assert header["typ"] == "at+jwt" and header["alg"] == "RS256"
+    assert SigningKey.objects.filter(kid=header["kid"], algorithm="RS256").exists()
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["iss"] == settings.OAUTH_ISSUER and claims["aud"] == settings.OAUTH_AUDIENCE
     assert claims["sub"] == claims["client_id"] == credential.client_id

@@ -1,95 +1,11 @@
-"""Signing keys and JWKS (RFC 7517), revocation (RFC 7009), introspection (RFC 7662), metadata (RFC 8414)."""
+"""Revocation (RFC 7009), introspection (RFC 7662) and metadata (RFC 8414); signing keys are in test_signing_keys.py."""
 
-from datetime import timedelta
 
-import jwt
 import pytest
-import time_machine
-from django.core.management import call_command
-from django.utils import timezone
 
-from credentials import signing
-from credentials.models import SigningKey
 from tests.credentials.helpers import basic, bearer, get_token, new_credential, post_form
 
 ME = "/api/v1/me"
-
-
-@pytest.mark.django_db
-def test_the_signing_key_is_created_once_and_stored_encrypted(api):
-    api.get("/.well-known/jwks.json")
-    api.get("/.well-known/jwks.json")
-    key = SigningKey.objects.get()
-    assert key.private_key.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
-
-
-@pytest.mark.django_db
-def test_jwks_publishes_public_keys_only(api):
-    keys = api.get("/.well-known/jwks.json").json()["keys"]
-    assert len(keys) == 1
-    assert keys[0]["kty"] == "OKP" and keys[0]["crv"] == "Ed25519" and keys[0]["alg"] == "EdDSA"
-    assert keys[0]["kid"] and "d" not in keys[0]
-
-
-def test_rotation_keeps_earlier_tokens_valid_until_they_expire(api, member_credential):
-    credential, secret = member_credential
-    old = get_token(api, credential.client_id, secret)["access_token"]
-    call_command("rotate_signing_key", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    new = get_token(api, credential.client_id, secret)["access_token"]
-    assert jwt.get_unverified_header(old)["kid"] != jwt.get_unverified_header(new)["kid"]
-    assert api.get(ME, headers=bearer(old)).status_code == 200
-    assert api.get(ME, headers=bearer(new)).status_code == 200
-    kids = {k["kid"] for k in api.get("/.well-known/jwks.json").json()["keys"]}
-    assert kids == {jwt.get_unverified_header(old)["kid"], jwt.get_unverified_header(new)["kid"]}
-
-
-def test_a_retired_key_leaves_the_jwks_once_its_tokens_have_expired(api, member_credential):
-    credential, secret = member_credential
-    old_kid = jwt.get_unverified_header(get_token(api, credential.client_id, secret)["access_token"])["kid"]
-    signing.rotate()
-    with time_machine.travel(timezone.now() + timedelta(hours=2)):
-        signing.keyring.forget()
-        kids = {k["kid"] for k in api.get("/.well-known/jwks.json").json()["keys"]}
-    assert old_kid not in kids and len(kids) == 1
-
-
-def test_a_process_that_missed_a_rotation_still_verifies_new_tokens(api, member_credential):
-    credential, secret = member_credential
-    get_token(api, credential.client_id, secret)
-    SigningKey.objects.update(is_current=False, retired_at=timezone.now())
-    fresh = signing._new_key_row()
-    fresh.save()
-    token = jwt.encode(
-        jwt.decode(get_token(api, credential.client_id, secret)["access_token"], options={"verify_signature": False}),
-        signing._decrypt(fresh.private_key),
-        algorithm="EdDSA",
-        headers={"kid": fresh.kid, "typ": "at+jwt"},
-    )
-    signing.keyring._loaded_at -= signing.MISS_REFRESH_SECONDS + 1
-    assert api.get(ME, headers=bearer(token)).status_code == 200
-
-
-@pytest.mark.django_db(transaction=True)
-def test_an_external_verifier_accepts_our_tokens_through_the_jwks(live_server, member, settings):
-    credential, secret = new_credential(member)
-    import requests
-
-    response = requests.post(
-        f"{live_server.url}/oauth2/token",
-        data={"grant_type": "client_credentials"},
-        auth=(credential.client_id, secret),
-        timeout=10,
-    )
-    token = response.json()["access_token"]
-    verifier = jwt.PyJWKClient(f"{live_server.url}/.well-known/jwks.json")
-    claims = jwt.decode(
-        token,
-        verifier.get_signing_key_from_jwt(token).key,
-        algorithms=["EdDSA"],
-        audience=settings.OAUTH_AUDIENCE,
-        issuer=settings.OAUTH_ISSUER,
-    )
-    assert claims["client_id"] == credential.client_id
 
 
 def test_rfc_7009_a_client_revokes_its_token_and_it_stops_at_once(api, member_credential):
