@@ -14,6 +14,8 @@ from tests.factories import AccountFactory, MembershipFactory, UserFactory
 from tests.regional.conftest import seeded_region
 
 PASSWORD = "Correct-Horse-Battery-9"
+# Independent client libraries, run against a live server by tests/interop/run.py in a venv of their own.
+collect_ignore = ["interop"]
 
 # The live test server listens with Django's backlog of 10, so a burst of more simultaneous
 # connections (test_concurrency fires 24) may be reset by the kernel before the server sees
