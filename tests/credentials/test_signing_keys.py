@@ -9,6 +9,8 @@ import pytest
 import requests
 import time_machine
 from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from credentials import signing
@@ -206,6 +208,7 @@ def test_an_external_verifier_with_default_settings_accepts_our_tokens(live_serv
         f"{live_server.url}/oauth2/token",
         data={"grant_type": "client_credentials"},
         auth=(credential.client_id, secret),
+        timeout=10,
     )
     token = response.json()["access_token"]
     verifier = jwt.PyJWKClient(f"{live_server.url}{JWKS}")
@@ -217,3 +220,25 @@ def test_an_external_verifier_with_default_settings_accepts_our_tokens(live_serv
         issuer=settings.OAUTH_ISSUER,
     )
     assert claims["client_id"] == credential.client_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upgrading_keeps_the_current_eddsa_key_signing_and_the_retired_one_retiring():
+    """Migration 0006 from the keys of before: one current, one retired ten minutes ago."""
+    before, after = [("credentials", "0005_least_privilege")], [("credentials", "0006_signing_key_lifecycle")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    OldKey = executor.loader.project_state(before).apps.get_model("credentials", "SigningKey")
+    now = timezone.now()
+    jwk = {"kty": "OKP", "crv": "Ed25519", "x": "x", "alg": "EdDSA", "use": "sig"}
+    OldKey.objects.create(kid="old", private_key="-", public_jwk=jwk, is_current=False, retired_at=now)
+    OldKey.objects.create(kid="new", private_key="-", public_jwk=jwk, is_current=True)
+    OldKey.objects.filter(kid="old").update(created_at=now - timedelta(days=30))
+    OldKey.objects.filter(kid="new").update(created_at=now - timedelta(minutes=10))
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    found = {state.key.kid: state.state for state in signing.states(list(SigningKey.objects.all()), timezone.now())}
+    assert found == {"old": signing.RETIRING, "new": signing.CURRENT}
+    assert set(SigningKey.objects.values_list("algorithm", flat=True)) == {"EdDSA"}
