@@ -22,6 +22,7 @@ from credentials.authentication import (
     address_refusal,
     by_client_id_with_revocation,
     credential_for_client,
+    credential_for_secret,
     record_use,
     refusal,
 )
@@ -243,6 +244,21 @@ def revoke(request: HttpRequest) -> JsonResponse:
     return JsonResponse({}, headers=NO_STORE)
 
 
+def _describe_secret(credential: Credential) -> dict:
+    """A usable client secret, in the claims an access token of the same credential would carry."""
+    return {
+        "active": True,
+        "token_type": "Bearer",
+        "sub": credential.client_id,
+        "client_id": credential.client_id,
+        "cloud_account_id": credential.membership.account.cloud_account_id,
+        "scope": format_scope(credential.permissions),
+        "aud": tokens.audience(credential.regions),
+        "iat": int(credential.created_at.timestamp()),
+        **({"exp": int(credential.expires_at.timestamp())} if credential.expires_at else {}),
+    }
+
+
 @csrf_exempt
 def introspect(request: HttpRequest) -> JsonResponse:
     """RFC 7662, for resource servers holding a credential of the same account."""
@@ -257,8 +273,13 @@ def introspect(request: HttpRequest) -> JsonResponse:
         period = settings.THROTTLE_RATES["introspections_per_credential"][1]
         description = f"This credential may make {allowance.limit} introspection requests per {period} seconds."
         return _too_many(allowance.reset, description).response()
-    claims = _verified_claims(value)
     inactive = JsonResponse({"active": False}, headers=NO_STORE)
+    holder = credential_for_secret(value)  # a client secret is a bearer token too
+    if holder is not None:
+        if holder.membership.account_id != caller.membership.account_id or refusal(holder) is not None:
+            return inactive
+        return JsonResponse(_describe_secret(holder), headers=NO_STORE)
+    claims = _verified_claims(value)
     if claims is None or claims.get("cloud_account_id") != caller.membership.account.cloud_account_id:
         return inactive
     behind = by_client_id_with_revocation.get(claims["client_id"], jti=claims["jti"])

@@ -3,16 +3,18 @@
 
 It exchanges a client ID and secret for an access token (OAuth 2.0 client credentials),
 keeps the token until shortly before it expires, fetches a new one once if a call answers
-401, and calls the regional services.
+401, and calls the regional services. It uses only the regions the credential may be used in
+(its token's `aud`) and, for a credential restricted to some regions, says which on stderr.
 
-    export CAAS_CLIENT_ID=cid_... CAAS_CLIENT_SECRET=caas_sk_... CAAS_URL=http://127.0.0.1:8000
+    export CLIENT_ID=cid_... CLIENT_SECRET=caas_sk_... BASE=http://127.0.0.1:8000
     python examples/client.py whoami
-    python examples/client.py list                      # instances in every region
+    python examples/client.py list                      # instances in every region the credential may use
     python examples/client.py create web-1 --region us-region-1 --instance-type vm.small --image debian-12
     python examples/client.py delete web-1 --region us-region-1
 """
 
 import argparse
+import base64
 import json
 import os
 import sys
@@ -21,6 +23,7 @@ import time
 import requests
 
 REFRESH_MARGIN = 60
+DEFAULT_REGION = "us-region-1"
 
 
 class Client:
@@ -57,8 +60,19 @@ class Client:
     def me(self) -> dict:
         return checked(self.call("GET", "/api/v1/me"))
 
+    def allowed_regions(self) -> list[str] | None:
+        """The regions the credential is restricted to, or None for every region. Its tokens say it
+        in `aud` (RFC 9068): the whole regional service (a string), or each allowed region's
+        service, `<audience>/<region>`. Read without verifying: the server enforces it anyway."""
+        payload = self.token().split(".")[1]
+        aud = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["aud"]
+        return None if isinstance(aud, str) else sorted(service.rsplit("/", 1)[-1] for service in aud)
+
     def regions(self) -> list[str]:
-        return [region["slug"] for region in checked(self.call("GET", "/api/v1/regions"))]
+        """The enabled regions the credential may be used in."""
+        allowed = self.allowed_regions()
+        enabled = [region["slug"] for region in checked(self.call("GET", "/api/v1/regions"))]
+        return [slug for slug in enabled if allowed is None or slug in allowed]
 
     def regional(self, region: str) -> str:
         return f"/regional/{region}/v1/cloudaccounts/{self.me()['account']['cloud_account_id']}"
@@ -72,26 +86,32 @@ def checked(response: requests.Response):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", default=os.environ.get("CAAS_URL", "http://127.0.0.1:8000"))
-    parser.add_argument("--client-id", default=os.environ.get("CAAS_CLIENT_ID"))
-    parser.add_argument("--client-secret", default=os.environ.get("CAAS_CLIENT_SECRET"))
+    parser.add_argument("--url", default=os.environ.get("BASE", "http://127.0.0.1:8000"), help="default: $BASE")
+    parser.add_argument("--client-id", default=os.environ.get("CLIENT_ID"), help="default: $CLIENT_ID")
+    parser.add_argument("--client-secret", default=os.environ.get("CLIENT_SECRET"), help="default: $CLIENT_SECRET")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("whoami", help="who the credential acts for")
-    listing = commands.add_parser("list", help="list instances (every region unless --region)")
+    listing = commands.add_parser("list", help="list instances (every region the credential may use, unless --region)")
     listing.add_argument("--region")
+    region_help = f"default: the credential's first region if it is restricted to some, else {DEFAULT_REGION}"
     create = commands.add_parser("create", help="create an instance")
     create.add_argument("name")
-    create.add_argument("--region", default="us-region-1")
+    create.add_argument("--region", help=region_help)
     create.add_argument("--instance-type", default="vm.small")
     create.add_argument("--image", default="debian-12")
     delete = commands.add_parser("delete", help="delete an instance by name")
     delete.add_argument("name")
-    delete.add_argument("--region", default="us-region-1")
+    delete.add_argument("--region", help=region_help)
     args = parser.parse_args(argv)
     if not args.client_id or not args.client_secret:
-        parser.error("give --client-id and --client-secret (or CAAS_CLIENT_ID and CAAS_CLIENT_SECRET)")
+        parser.error("give --client-id and --client-secret (or CLIENT_ID and CLIENT_SECRET)")
 
     client = Client(args.url, args.client_id, args.client_secret)
+    allowed = client.allowed_regions()
+    if allowed is not None:
+        print(f"This credential may be used only in {', '.join(allowed)}.", file=sys.stderr)
+    if args.command in ("create", "delete") and args.region is None:
+        args.region = allowed[0] if allowed else DEFAULT_REGION
     if args.command == "whoami":
         result = client.me()
     elif args.command == "list":

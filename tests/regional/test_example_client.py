@@ -11,6 +11,7 @@ import requests
 from django.conf import settings
 
 from credentials.models import RevokedToken
+from credentials.services import generate_credential
 from regional.models import Instance
 from tests.regional.conftest import seeded_region
 
@@ -24,16 +25,16 @@ def load_client_module():
     return module
 
 
-def run(live_server, credential, secret, *args):
-    env = {
-        "CAAS_URL": live_server.url,
-        "CAAS_CLIENT_ID": credential.client_id,
-        "CAAS_CLIENT_SECRET": secret,
-        "PATH": "",
-    }
+def completed(live_server, credential, secret, *args) -> subprocess.CompletedProcess:
+    """The client run as the README runs it: the walk-through's CLIENT_ID, CLIENT_SECRET and BASE."""
+    env = {"BASE": live_server.url, "CLIENT_ID": credential.client_id, "CLIENT_SECRET": secret, "PATH": ""}
     result = subprocess.run([sys.executable, str(CLIENT), *args], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return result
+
+
+def run(live_server, credential, secret, *args):
+    return json.loads(completed(live_server, credential, secret, *args).stdout)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -72,3 +73,31 @@ def test_the_client_caches_its_token_and_renews_it_once_after_a_401(live_server,
 def test_the_client_refuses_to_run_without_a_credential():
     result = subprocess.run([sys.executable, str(CLIENT), "list"], env={"PATH": ""}, capture_output=True, text=True)
     assert result.returncode == 2 and "--client-id" in result.stderr
+
+
+def region_restricted(member, *regions):
+    """A credential that may use only `regions`, as the portal makes one."""
+    return generate_credential(
+        membership=member, name="restricted", regions=list(regions), permissions=["compute:read", "compute:write"]
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_region_restricted_credential_lists_only_its_regions_and_says_so(live_server, member):
+    """Walking every enabled region would end in a 401 from the first region it may not use."""
+    for slug in ("us-region-1", "us-region-2", "us-region-3"):
+        seeded_region(slug)
+    credential, secret = region_restricted(member, "us-region-3", "us-region-2")
+    result = completed(live_server, credential, secret, "list")
+    assert json.loads(result.stdout) == {"us-region-2": [], "us-region-3": []}
+    assert "This credential may be used only in us-region-2, us-region-3." in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_region_restricted_credential_creates_and_deletes_in_its_own_region_by_default(live_server, member):
+    for slug in ("us-region-1", "us-region-2"):
+        seeded_region(slug)
+    credential, secret = region_restricted(member, "us-region-2")
+    assert run(live_server, credential, secret, "create", "web-1")["region"] == "us-region-2"
+    assert run(live_server, credential, secret, "delete", "web-1") == {"deleted": "web-1"}
+    assert not Instance.objects.exists()
