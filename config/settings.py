@@ -304,3 +304,7 @@ USAGE_FLUSH_SECONDS = int(os.environ.get("USAGE_FLUSH_SECONDS", "30"))
 USAGE_MAX_PENDING = int(os.environ.get("USAGE_MAX_PENDING", "1000"))
 # Credential governance: reminders this many days before a credential expires (banner and email).
 CREDENTIAL_EXPIRY_NOTICE_DAYS = 7
+# GitHub's secret-scanning public keys, which sign its reports of found secrets (credentials/secret_scanning.py).
+SECRET_SCANNING_GITHUB_KEYS_URL = os.environ.get(
+    "SECRET_SCANNING_GITHUB_KEYS_URL", "https://api.github.com/meta/public_keys/secret_scanning"
+)

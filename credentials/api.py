@@ -235,10 +235,11 @@ class LeakReportOutput(serializers.Serializer):
 
 
 class AcceptedThenProcess(Response):
-    """A 202 whose follow-up work runs when the server closes the response, after it was sent."""
+    """A 202 (unless told otherwise) whose follow-up work runs when the server closes the response,
+    after it was sent."""
 
-    def __init__(self, data, after) -> None:
-        super().__init__(data, status=status.HTTP_202_ACCEPTED)
+    def __init__(self, data, after, code: int = status.HTTP_202_ACCEPTED) -> None:
+        super().__init__(data, status=code)
         self._after = after
 
     def close(self) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from credentials import api
+from credentials import api, secret_scanning
 
 urlpatterns = [
     path("credentials/report-leak", api.ReportLeak.as_view(), name="api-report-leak"),
@@ -10,4 +10,5 @@ urlpatterns = [
     path("credentials/<str:client_id>/enable", api.EnableCredential.as_view(), name="api-credential-enable"),
     path("credentials/<str:client_id>/usage", api.CredentialUsageView.as_view(), name="api-credential-usage"),
     path("account/credential-policies", api.CredentialPolicies.as_view(), name="api-credential-policies"),
+    path("secret-scanning/github", secret_scanning.GitHubSecretScanning.as_view(), name="api-secret-scanning-github"),
 ]

@@ -2,7 +2,8 @@
 
 The answer is the same 202 whether or not the secret matched, and the work done before it is
 the same too (store the digest of what was reported). Looking it up, revoking and emailing
-happen after the response has been sent, so its timing tells nothing either.
+happen after the response has been sent, so its timing tells nothing either. GitHub's secret
+scanning, whose signature authenticates it (credentials/secret_scanning.py), is told which were ours.
 """
 
 from django.conf import settings
@@ -17,13 +18,35 @@ from credentials import keys, services
 from credentials.models import Credential, LeakReport
 
 
-def record_leak_report(*, secret: str, source: str = "", request: HttpRequest | None = None) -> LeakReport:
-    return LeakReport.objects.create(
+def _leak_report(*, secret: str, source: str, request: HttpRequest | None) -> LeakReport:
+    return LeakReport(
         secret_digest=keys.digest(secret),
         source=source[:500],
         reporter_ip=client_ip(request),
         reporter_user_agent=request.META.get("HTTP_USER_AGENT", "")[:255] if request is not None else "",
     )
+
+
+def record_leak_report(*, secret: str, source: str = "", request: HttpRequest | None = None) -> LeakReport:
+    report = _leak_report(secret=secret, source=source, request=request)
+    report.save()
+    return report
+
+
+@transaction.atomic
+def record_found_secrets(*, found: list[tuple[str, str]], request: HttpRequest) -> tuple[list[LeakReport], set[str]]:
+    """A secret scanner's batch of (secret, source), up to 1,000 at a time and answered within
+    seconds: one query tells which are ours (their digests are returned), a bulk insert stores
+    them all. Misses are stored already processed; matches are left to process_leak_report, once the
+    answer is sent."""
+    reports = [_leak_report(secret=secret, source=source, request=request) for secret, source in found]
+    candidates = {keys.digest(secret) for secret, _ in found if keys.is_well_formed(secret)}
+    ours = set(Credential.objects.filter(secret_digest__in=candidates).values_list("secret_digest", flat=True))
+    now = timezone.now()
+    for report in reports:
+        if report.secret_digest not in ours:
+            report.processed_at, report.matched = now, False
+    return LeakReport.objects.bulk_create(reports), ours
 
 
 @transaction.atomic

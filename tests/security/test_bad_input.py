@@ -276,6 +276,8 @@ def reads_the_body(caller: Caller, method: str, path: str) -> bool:
     services) and the owner check come first."""
     if path == "/api/v1/credentials/report-leak":
         return True
+    if path == "/api/v1/secret-scanning/github":
+        return False  # GitHub's signature is checked before the body is read
     if caller.kind == "anonymous" or (caller.signed_in and path.startswith("/regional/")):
         return False
     return (method, path) != ("put", "/api/v1/account/credential-policies")

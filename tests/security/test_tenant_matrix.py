@@ -53,6 +53,7 @@ MATRIX = {
     "api-credentials": ("/api/v1/credentials/", ["get", "post"]),
     "api-credential": ("/api/v1/credentials/{b_client_id}/", ["get", "delete"]),
     "api-report-leak": ("/api/v1/credentials/report-leak", ["post"]),
+    "api-secret-scanning-github": ("/api/v1/secret-scanning/github", ["post"]),
     "api-credential-disable": ("/api/v1/credentials/{b_client_id}/disable", ["post"]),
     "api-credential-enable": ("/api/v1/credentials/{b_client_id}/enable", ["post"]),
     "api-credential-usage": ("/api/v1/credentials/{b_client_id}/usage", ["get"]),
@@ -201,6 +202,8 @@ def body_for(name: str, world) -> tuple[object, str]:
         return {"account": world["values"]["b_account"]}, None
     if name == "api-report-leak":  # anyone may report a leaked secret; guessing one must not help
         return {"secret": keys.new_secret()}, "application/json"
+    if name == "api-secret-scanning-github":  # B's secret, without GitHub's signature: nothing is revoked
+        return [{"token": world["b_secret"], "type": "caas_client_secret", "url": "https://x"}], "application/json"
     if name == "credentials:delete":
         return {"name": "b-secret-name"}, None
     if name.startswith(("api-", "regional-")):
