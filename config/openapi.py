@@ -5,9 +5,11 @@ Plain data only: importing drf-spectacular here would freeze its settings before
 
 ERROR = {
     "type": "object",
+    "description": "`detail` says what went wrong; a 400 names each invalid field instead, with its messages.",
     "properties": {
         "detail": {"type": "string"},
-        "error": {"type": "string"},
+        "code": {"type": "string", "description": "A machine-readable reason, where there is one."},
+        "error": {"type": "string", "description": "RFC 6750 error code of a refused bearer token."},
         "error_description": {"type": "string"},
     },
     "additionalProperties": True,
@@ -22,10 +24,153 @@ ERROR_STATUSES = {
     "415": "Unsupported media type: send JSON.",
     "429": "Too many attempts; see Retry-After.",
 }
-OAUTH_ERROR = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+OAUTH_ERROR_STATUSES = {
+    "400": "invalid_request, unsupported_grant_type or invalid_scope (RFC 6749 §5.2).",
+    "401": "invalid_client; WWW-Authenticate names HTTP Basic.",
+    "405": "Only POST.",
+    "429": "Too many failed attempts; see Retry-After.",
+}
+CLIENT_FIELDS = {
+    "client_id": {"type": "string", "description": "With client_secret_post, or naming the Basic client."},
+    "client_secret": {"type": "string", "description": "Only with client_secret_post (not beside HTTP Basic)."},
+}
+TOKEN_FIELDS = {
+    "token": {"type": "string"},
+    "token_type_hint": {"type": "string", "description": "Accepted and ignored: the token's form says what it is."},
+}
+OAUTH_SCHEMAS = {
+    "OAuthError": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {"type": "string"},
+            "error_description": {"type": "string"},
+            "detail": {"type": "string", "description": "The same text as error_description."},
+        },
+    },
+    "TokenRequest": {
+        "type": "object",
+        "required": ["grant_type"],
+        "properties": {
+            "grant_type": {"type": "string", "enum": ["client_credentials"]},
+            "scope": {
+                "type": "string",
+                "description": "Space-separated scopes within the credential's permissions (invalid_scope otherwise); "
+                "omitted: all of them.",
+            },
+            **CLIENT_FIELDS,
+        },
+    },
+    "TokenResponse": {
+        "type": "object",
+        "required": ["access_token", "token_type", "expires_in", "scope"],
+        "properties": {
+            "access_token": {"type": "string"},
+            "token_type": {"type": "string", "enum": ["Bearer"]},
+            "expires_in": {"type": "integer", "description": "Seconds; never past the credential's own expiry."},
+            "scope": {"type": "string"},
+        },
+    },
+    "TokenRevocationRequest": {
+        "type": "object",
+        "required": ["token"],
+        "properties": {**TOKEN_FIELDS, **CLIENT_FIELDS},
+    },
+    "TokenRevocationResponse": {
+        "type": "object",
+        "description": "Always empty, whatever the token was.",
+        "properties": {},
+        "additionalProperties": False,
+    },
+    "TokenIntrospectionRequest": {
+        "type": "object",
+        "required": ["token"],
+        "properties": {**TOKEN_FIELDS, **CLIENT_FIELDS},
+    },
+    "TokenIntrospectionResponse": {
+        "type": "object",
+        "description": "Inactive: `active` alone. Active: the token's claims too.",
+        "required": ["active"],
+        "properties": {
+            "active": {"type": "boolean"},
+            "token_type": {"type": "string", "enum": ["Bearer"]},
+            "iss": {"type": "string"},
+            "sub": {"type": "string", "description": "The client ID."},
+            "aud": {
+                "description": "The regional service, or each allowed region's service for a region-restricted "
+                "credential.",
+                "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+            },
+            "iat": {"type": "integer", "description": "Issued at, seconds since the epoch."},
+            "exp": {"type": "integer", "description": "Expires at, seconds since the epoch."},
+            "jti": {"type": "string"},
+            "client_id": {"type": "string"},
+            "cloud_account_id": {"type": "string"},
+            "scope": {"type": "string", "description": "Space-separated scopes."},
+        },
+    },
+}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _form_operation(operation_id: str, summary: str, description: str, request: str, ok: str) -> dict:
+    """A form-encoded OAuth endpoint: the client authenticates by HTTP Basic (client_secret_basic) or
+    in the form (client_secret_post, hence the empty requirement), never with a bearer token."""
+    errors = {
+        code: {"description": text, "content": {"application/json": {"schema": _ref("OAuthError")}}}
+        for code, text in OAUTH_ERROR_STATUSES.items()
+    }
+    return {
+        "post": {
+            "operationId": operation_id,
+            "tags": ["oauth2"],
+            "summary": summary,
+            "description": description,
+            "security": [{"basic": []}, {}],
+            "requestBody": {
+                "required": True,
+                "content": {"application/x-www-form-urlencoded": {"schema": _ref(request)}},
+            },
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": {"schema": _ref(ok)}}},
+                **errors,
+            },
+        }
+    }
+
+
+OAUTH_PATHS = {
+    "/oauth2/token": _form_operation(
+        "oauth2_token",
+        "Get an access token",
+        "Client credentials grant (RFC 6749 §4.4): an access token for a credential, within its permissions.",
+        "TokenRequest",
+        "TokenResponse",
+    ),
+    "/oauth2/revoke": _form_operation(
+        "oauth2_revoke",
+        "Revoke an access token or a client secret",
+        "Revoke an access token (RFC 7009), or the calling client's own client secret, which deletes the credential "
+        "and its descendants as Delete does. Anything else is ignored; the answer is 200 either way.",
+        "TokenRevocationRequest",
+        "TokenRevocationResponse",
+    ),
+    "/oauth2/introspect": _form_operation(
+        "oauth2_introspect",
+        "Introspect a token",
+        "RFC 7662, for resource servers holding a credential of the same account: another account's token, and "
+        "one that is expired, revoked or of a disabled credential, is inactive.",
+        "TokenIntrospectionRequest",
+        "TokenIntrospectionResponse",
+    ),
+}
+BASIC = {
+    "type": "http",
+    "scheme": "basic",
+    "description": "client_secret_basic (RFC 6749 §2.3.1): the client ID and secret as user name and password.",
 }
 
 
@@ -48,83 +193,30 @@ def add_error_responses(result, generator, request, public):
     return result
 
 
-def _form_operation(operation_id: str, summary: str, properties: dict, required: list[str], ok: dict) -> dict:
-    errors = {
-        code: {"description": text, "content": {"application/json": {"schema": OAUTH_ERROR}}}
-        for code, text in [
-            ("400", "invalid_request, unsupported_grant_type or invalid_scope (RFC 6749 §5.2)."),
-            ("401", "invalid_client."),
-            ("405", "Only POST."),
-            ("429", "Too many failed attempts; see Retry-After."),
-        ]
-    }
-    return {
-        "post": {
-            "operationId": operation_id,
-            "tags": ["oauth2"],
-            "summary": summary,
-            "security": [{"basic": []}, {}],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/x-www-form-urlencoded": {
-                        "schema": {"type": "object", "properties": properties, "required": required}
-                    }
-                },
-            },
-            "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": ok}}}, **errors},
-        }
-    }
+LOOKUPS = {"/id/{resource_id}": ("_by_id", " by ID"), "/name/{name}": ("_by_name", " by name")}
 
 
-CLIENT_FIELDS = {
-    "client_id": {"type": "string", "description": "With client_secret_post, or naming the Basic client."},
-    "client_secret": {"type": "string", "description": "Only with client_secret_post."},
-}
-OAUTH_PATHS = {
-    "/oauth2/token": _form_operation(
-        "oauth2_token",
-        "Client credentials grant (RFC 6749 §4.4): an access token for a credential, within its permissions.",
-        {
-            "grant_type": {"type": "string", "enum": ["client_credentials"]},
-            "scope": {
-                "type": "string",
-                "description": "Space-separated scopes within the credential's permissions (invalid_scope otherwise); "
-                "omitted: all of them.",
-            },
-            **CLIENT_FIELDS,
-        },
-        ["grant_type"],
-        {
-            "type": "object",
-            "required": ["access_token", "token_type", "expires_in", "scope"],
-            "properties": {
-                "access_token": {"type": "string"},
-                "token_type": {"type": "string", "enum": ["Bearer"]},
-                "expires_in": {
-                    "type": "integer",
-                    "description": "Seconds; never past the credential's own expiry.",
-                },
-                "scope": {"type": "string"},
-            },
-        },
-    ),
-    "/oauth2/revoke": _form_operation(
-        "oauth2_revoke",
-        "Revoke an access token (RFC 7009), or the calling client's own client secret, which deletes the credential "
-        "and its descendants as Delete does. Anything else is ignored; the answer is 200 either way.",
-        {"token": {"type": "string"}, "token_type_hint": {"type": "string"}, **CLIENT_FIELDS},
-        ["token"],
-        {"type": "object"},
-    ),
-    "/oauth2/introspect": _form_operation(
-        "oauth2_introspect",
-        "Introspect an access token (RFC 7662).",
-        {"token": {"type": "string"}, "token_type_hint": {"type": "string"}, **CLIENT_FIELDS},
-        ["token"],
-        {"type": "object", "required": ["active"], "properties": {"active": {"type": "boolean"}}},
-    ),
-}
+def name_lookup_operations(result, generator, request, public):
+    """The regional detail views answer both by ID and by name: `get_instance` becomes
+    `get_instance_by_id` and `get_instance_by_name`, one operation ID (and summary) each."""
+    for path, operations in result["paths"].items():
+        lookup = next((lookup for ending, lookup in LOOKUPS.items() if path.endswith(ending)), None)
+        if lookup is None:
+            continue
+        for operation in operations.values():
+            operation["operationId"] += lookup[0]
+            operation["summary"] += lookup[1]
+    return result
+
+
+def declare_open_operations(result, generator, request, public):
+    """An operation without authentication (report-leak) says so with `security: []`, rather than
+    leaving readers and linters to guess."""
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            operation.setdefault("security", [])
+    return result
+
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Credentials as a Service API",
@@ -150,7 +242,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVERS": [{"url": "/", "description": "This server."}],
     "APPEND_PATHS": OAUTH_PATHS,
-    "APPEND_COMPONENTS": {"securitySchemes": {"basic": {"type": "http", "scheme": "basic"}}},
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.openapi.add_error_responses"],
+    "APPEND_COMPONENTS": {"securitySchemes": {"basic": BASIC}, "schemas": OAUTH_SCHEMAS},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.add_error_responses",
+        "config.openapi.name_lookup_operations",
+        "config.openapi.declare_open_operations",
+    ],
 }

@@ -17,7 +17,7 @@ from credentials import allowlist, leaks, lineage, services, throttling, usage
 from credentials.access import own_credential_or_404, visible_credential_or_404
 from credentials.authentication import InvalidToken, Principal
 from credentials.lineage import BroaderThanCaller, CallerRevoked
-from credentials.models import Credential, Status
+from credentials.models import MAX_CREDENTIALS, Credential, Status
 from credentials.scopes import ALL_SCOPES, SCOPES
 
 REVOKED_AT = "Revoked-At"
@@ -137,13 +137,24 @@ class LimitReachedOutput(serializers.Serializer):
     code = serializers.CharField()
 
 
+class MeUserOutput(serializers.Serializer):
+    email = serializers.EmailField()
+
+
+class MeAccountOutput(serializers.Serializer):
+    cloud_account_id = serializers.CharField(help_text="The account in the regional services' paths.")
+    name = serializers.CharField()
+
+
 class MeOutput(serializers.Serializer):
-    user = serializers.DictField()
-    account = serializers.DictField()
+    user = MeUserOutput()
+    account = MeAccountOutput()
     role = serializers.ChoiceField(choices=["owner", "member"])
-    credential = serializers.DictField(allow_null=True)
+    credential = ParentOutput(allow_null=True, help_text="The credential used; null for a signed-in person.")
     authentication = serializers.ChoiceField(choices=["session", "client_secret", "access_token"])
-    scopes = serializers.ListField(child=serializers.CharField())
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=PERMISSION_CHOICES), help_text="What the caller may do."
+    )
 
 
 def bearer_credential(request: Request) -> Credential | None:
@@ -166,7 +177,7 @@ class MeView(APIView):
 
     scope_area = None
 
-    @extend_schema(responses=MeOutput)
+    @extend_schema(operation_id="get_me", summary="Who am I", responses=MeOutput)
     def get(self, request: Request) -> Response:
         membership = caller_membership(request)
         principal = request.auth if isinstance(request.auth, Principal) else None
@@ -187,12 +198,19 @@ class MeView(APIView):
 class CredentialListCreate(APIView):
     scope_area = "credentials"
 
-    @extend_schema(responses=CredentialOutput(many=True))
+    @extend_schema(
+        operation_id="list_credentials",
+        summary="List your credentials",
+        description=f"Not paginated: a member has at most {MAX_CREDENTIALS} credentials.",
+        responses=CredentialOutput(many=True),
+    )
     def get(self, request: Request) -> Response:
         credentials = lineage.reachable(caller_membership(request), bearer_credential(request))
         return Response(CredentialOutput(credentials, many=True).data)
 
     @extend_schema(
+        operation_id="create_credential",
+        summary="Generate a credential",
         request=CreateCredentialInput,
         responses={201: CreatedCredentialOutput, 403: BroaderThanCallerOutput, 409: LimitReachedOutput},
     )
@@ -253,7 +271,12 @@ class ReportLeak(APIView):
     authentication_classes: list = []
     permission_classes: list = []
 
-    @extend_schema(request=LeakReportInput, responses={202: LeakReportOutput})
+    @extend_schema(
+        operation_id="report_leaked_secret",
+        summary="Report a leaked client secret",
+        request=LeakReportInput,
+        responses={202: LeakReportOutput},
+    )
     def post(self, request: Request) -> Response:
         wait = throttling.take("leak_reports_per_ip", client_ip(request) or "-")
         if wait is not None:
@@ -272,19 +295,21 @@ def _http_time(moment) -> str:
 class CredentialDetail(APIView):
     scope_area = "credentials"
 
-    @extend_schema(responses=CredentialOutput)
+    @extend_schema(operation_id="get_credential", summary="Get a credential", responses=CredentialOutput)
     def get(self, request: Request, client_id: str) -> Response:
         credential = own_credential_or_404(caller_membership(request), client_id, bearer=bearer_credential(request))
         return Response(CredentialOutput(credential).data)
 
     @extend_schema(
+        operation_id="delete_credential",
+        summary="Delete a credential and those made with it",
         responses={
             204: OpenApiResponse(
                 description=f"Deleted, with every credential made with it. It stopped working {TAKES_EFFECT}; the "
                 f"{REVOKED_AT} header (RFC 3339, UTC) says when, to the second, and {DESCENDANTS_DELETED} how many "
                 "descendants went with it."
             )
-        }
+        },
     )
     def delete(self, request: Request, client_id: str) -> Response:
         credential = services.delete_credential(
@@ -317,7 +342,12 @@ class DisableCredential(APIView):
 
     scope_area = "credentials"
 
-    @extend_schema(request=None, responses=ChangedCredentialOutput)
+    @extend_schema(
+        operation_id="disable_credential",
+        summary="Disable a credential",
+        request=None,
+        responses=ChangedCredentialOutput,
+    )
     def post(self, request: Request, client_id: str) -> Response:
         membership = caller_membership(request)
         credential = own_credential_or_404(membership, client_id, bearer=bearer_credential(request))
@@ -332,7 +362,12 @@ class EnableCredential(APIView):
 
     scope_area = "credentials"
 
-    @extend_schema(request=None, responses=ChangedCredentialOutput)
+    @extend_schema(
+        operation_id="enable_credential",
+        summary="Enable a credential",
+        request=None,
+        responses=ChangedCredentialOutput,
+    )
     def post(self, request: Request, client_id: str) -> Response:
         try:
             credential = services.enable_credential(
@@ -382,7 +417,7 @@ class CredentialUsageView(APIView):
 
     scope_area = "credentials"
 
-    @extend_schema(responses=UsageOutput)
+    @extend_schema(operation_id="get_credential_usage", summary="A credential's last seven days", responses=UsageOutput)
     def get(self, request: Request, client_id: str) -> Response:
         credential = visible_credential_or_404(caller_membership(request), client_id, bearer=bearer_credential(request))
         usage.flush()
@@ -428,11 +463,18 @@ class CredentialPolicies(APIView):
     def _data(self, account) -> dict:
         return PoliciesOutput(account).data
 
-    @extend_schema(responses=PoliciesOutput)
+    @extend_schema(
+        operation_id="get_credential_policies", summary="Read the credential policies", responses=PoliciesOutput
+    )
     def get(self, request: Request) -> Response:
         return Response(self._data(caller_membership(request).account))
 
-    @extend_schema(request=PoliciesOutput, responses=PoliciesOutput)
+    @extend_schema(
+        operation_id="set_credential_policies",
+        summary="Change the credential policies (owner only)",
+        request=PoliciesOutput,
+        responses=PoliciesOutput,
+    )
     def put(self, request: Request) -> Response:
         membership = caller_membership(request)
         if not membership.is_owner:

@@ -41,7 +41,7 @@ class SshKeyOutput(serializers.Serializer):
 class InstanceInput(serializers.Serializer):
     name = serializers.CharField(max_length=63, help_text=services.NAME_RULES)
     instance_type = serializers.CharField(max_length=40)
-    machine_image = serializers.CharField(max_length=60)
+    machine_image = serializers.CharField(max_length=60, help_text=f"One of {', '.join(services.MACHINE_IMAGES)}.")
     ssh_public_key_names = serializers.ListField(
         child=serializers.CharField(max_length=63), default=list, max_length=10
     )
@@ -67,12 +67,25 @@ class Pagination(LimitOffsetPagination):
     max_limit = 200
 
 
+PAGE_PARAMETERS = [
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": Pagination.max_limit},
+        description=f"How many per page: {Pagination.default_limit} by default, at most {Pagination.max_limit} "
+        "(a larger limit is capped).",
+    ),
+    OpenApiParameter(
+        "offset", {"type": "integer", "minimum": 0}, description="How many to skip; oldest first. Default 0."
+    ),
+]
+
+
 def paginated(output: type[serializers.Serializer]) -> type[serializers.Serializer]:
     """The envelope Pagination answers with, for the schema."""
     fields = {
-        "count": serializers.IntegerField(),
-        "next": serializers.URLField(allow_null=True),
-        "previous": serializers.URLField(allow_null=True),
+        "count": serializers.IntegerField(help_text="How many there are in all."),
+        "next": serializers.URLField(allow_null=True, help_text="The next page; null on the last."),
+        "previous": serializers.URLField(allow_null=True, help_text="The previous page; null on the first."),
         "results": output(many=True),
     }
     return type(f"Paginated{output.__name__}", (serializers.Serializer,), fields)
@@ -102,7 +115,11 @@ def _conflict(error: services.Conflict) -> Response:
 
 
 class InstanceTypeList(RegionalView):
-    @extend_schema(responses=InstanceTypeOutput(many=True))
+    @extend_schema(
+        operation_id="list_instance_types",
+        summary="List the region's instance types",
+        responses=InstanceTypeOutput(many=True),
+    )
     def get(self, request: Request, region: str, cloudaccount_id: str) -> Response:
         return Response(InstanceTypeOutput(self.region.instance_types.all(), many=True).data)
 
@@ -121,14 +138,24 @@ class BenchmarkOpenInstanceTypeList(APIView):
 
 
 class SshKeyList(RegionalView):
-    @extend_schema(responses=paginated(SshKeyOutput))
+    @extend_schema(
+        operation_id="list_ssh_public_keys",
+        summary="List SSH public keys",
+        parameters=PAGE_PARAMETERS,
+        responses=paginated(SshKeyOutput),
+    )
     def get(self, request: Request, region: str, cloudaccount_id: str) -> Response:
         keys = SshPublicKey.objects.in_scope(self.account, self.region).select_related("region")
         paginator = Pagination()
         page = paginator.paginate_queryset(keys, request, view=self)
         return paginator.get_paginated_response(SshKeyOutput(page, many=True).data)
 
-    @extend_schema(request=SshKeyInput, responses={201: SshKeyOutput})
+    @extend_schema(
+        operation_id="create_ssh_public_key",
+        summary="Add an SSH public key",
+        request=SshKeyInput,
+        responses={201: SshKeyOutput},
+    )
     def post(self, request: Request, region: str, cloudaccount_id: str) -> Response:
         data = SshKeyInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -153,11 +180,11 @@ class SshKeyDetail(RegionalView):
             SshPublicKey, self.account, self.region, resource_id=kwargs.get("resource_id"), name=kwargs.get("name")
         )
 
-    @extend_schema(responses=SshKeyOutput)
+    @extend_schema(operation_id="get_ssh_public_key", summary="Get an SSH public key", responses=SshKeyOutput)
     def get(self, request: Request, **kwargs) -> Response:
         return Response(SshKeyOutput(self._key(kwargs)).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(operation_id="delete_ssh_public_key", summary="Delete an SSH public key", responses={204: None})
     def delete(self, request: Request, **kwargs) -> Response:
         try:
             services.delete_ssh_key(principal=request.auth, key=self._key(kwargs), request=request)
@@ -168,7 +195,9 @@ class SshKeyDetail(RegionalView):
 
 class InstanceList(RegionalView):
     @extend_schema(
-        parameters=[OpenApiParameter("status", enum=InstanceStatus.values, required=False)],
+        operation_id="list_instances",
+        summary="List instances",
+        parameters=[OpenApiParameter("status", enum=InstanceStatus.values, required=False), *PAGE_PARAMETERS],
         responses=paginated(InstanceOutput),
     )
     def get(self, request: Request, region: str, cloudaccount_id: str) -> Response:
@@ -182,7 +211,12 @@ class InstanceList(RegionalView):
         page = paginator.paginate_queryset(instances.prefetch_related("ssh_public_keys"), request, view=self)
         return paginator.get_paginated_response(InstanceOutput(page, many=True).data)
 
-    @extend_schema(request=InstanceInput, responses={201: InstanceOutput})
+    @extend_schema(
+        operation_id="create_instance",
+        summary="Create an instance",
+        request=InstanceInput,
+        responses={201: InstanceOutput},
+    )
     def post(self, request: Request, region: str, cloudaccount_id: str) -> Response:
         data = InstanceInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -203,11 +237,11 @@ class InstanceDetail(RegionalView):
             Instance, self.account, self.region, resource_id=kwargs.get("resource_id"), name=kwargs.get("name")
         )
 
-    @extend_schema(responses=InstanceOutput)
+    @extend_schema(operation_id="get_instance", summary="Get an instance", responses=InstanceOutput)
     def get(self, request: Request, **kwargs) -> Response:
         return Response(InstanceOutput(self._instance(kwargs)).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(operation_id="delete_instance", summary="Delete an instance", responses={204: None})
     def delete(self, request: Request, **kwargs) -> Response:
         services.delete_instance(principal=request.auth, instance=self._instance(kwargs), request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -223,6 +257,6 @@ class RegionList(APIView):
 
     scope_area = "compute"
 
-    @extend_schema(responses=RegionOutput(many=True))
+    @extend_schema(operation_id="list_regions", summary="List the regions", responses=RegionOutput(many=True))
     def get(self, request: Request) -> Response:
         return Response(RegionOutput(Region.objects.filter(enabled=True), many=True).data)
