@@ -1,4 +1,7 @@
+import time
+
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.core.servers.basehttp import WSGIServer
@@ -38,6 +41,15 @@ def _test_settings(settings):
         limit.forget()  # leases of the cleared cache's counters
     yield
     usage.buffer.discard()
+
+
+@pytest.fixture
+def fresh_window():
+    """Throttle windows are whole minutes: a test that counts requests in one starts at the
+    beginning of a minute, so that it cannot straddle two (and see its count reset)."""
+    start = (time.time() // 60 + 1) * 60 + 0.5
+    with time_machine.travel(start, tick=True):
+        yield
 
 
 @pytest.fixture

@@ -68,7 +68,7 @@ def test_a_report_without_a_secret_is_a_400(api, body):
 
 
 @pytest.mark.django_db
-def test_reports_are_rate_limited_per_address(api, settings):
+def test_reports_are_rate_limited_per_address(api, settings, fresh_window):
     settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "leak_reports_per_ip": (3, 60)}
     codes = [report(api, keys.new_secret()).status_code for _ in range(4)]
     assert codes == [202, 202, 202, 429]

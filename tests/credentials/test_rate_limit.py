@@ -17,6 +17,8 @@ from django.utils import timezone
 from credentials import keys, throttling
 from tests.credentials.helpers import basic, bearer, get_token, new_credential, post_form
 
+pytestmark = pytest.mark.usefixtures("fresh_window")
+
 ME = "/api/v1/me"
 REDIS_DB = 13
 REAL_REDIS = {

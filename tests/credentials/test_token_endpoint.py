@@ -218,7 +218,7 @@ def test_failed_client_authentications_are_logged_once_a_minute(api, member, mem
 
 
 def test_failed_authentications_per_address_are_throttled_and_valid_clients_are_not(
-    api, settings, member_credential, owner
+    api, settings, member_credential, owner, fresh_window
 ):
     settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "failed_auth_per_ip": (3, 60)}
     from tests.credentials.helpers import new_credential
@@ -231,7 +231,7 @@ def test_failed_authentications_per_address_are_throttled_and_valid_clients_are_
     assert post_form(api, TOKEN, form_auth(other, "wrong"), REMOTE_ADDR="192.0.2.1").status_code == 401
 
 
-def test_token_requests_per_credential_are_throttled(api, settings, member_credential):
+def test_token_requests_per_credential_are_throttled(api, settings, member_credential, fresh_window):
     settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "token_per_credential": (2, 60)}
     credential, secret = member_credential
     for _ in range(2):

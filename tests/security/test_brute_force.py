@@ -14,6 +14,8 @@ from django.utils import timezone
 from credentials import keys
 from tests.credentials.helpers import basic, bearer, get_token, post_form
 
+pytestmark = pytest.mark.usefixtures("fresh_window")
+
 ME = "/api/v1/me"
 TOKEN = "/oauth2/token"
 ATTACKER, VICTIM = "198.51.100.66", "203.0.113.10"

@@ -19,6 +19,8 @@ from credentials import keys
 from credentials.models import Credential
 from tests.credentials.helpers import bearer, new_credential, post_form
 
+pytestmark = pytest.mark.usefixtures("fresh_window")
+
 ROOT = Path(__file__).resolve().parents[2]
 ME = "/api/v1/me"
 PROXY, OTHER_PROXY = "10.0.0.5", "10.1.2.3"

@@ -7,6 +7,8 @@ import pytest
 from credentials import keys
 from tests.credentials.helpers import bearer, post_form
 
+pytestmark = pytest.mark.usefixtures("fresh_window")
+
 ME = "/api/v1/me"
 TOKEN = "/oauth2/token"
 
