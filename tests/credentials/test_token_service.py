@@ -1,6 +1,5 @@
 """Revocation (RFC 7009), introspection (RFC 7662) and metadata (RFC 8414); signing keys are in test_signing_keys.py."""
 
-
 import pytest
 
 from tests.credentials.helpers import basic, bearer, get_token, new_credential, post_form

@@ -1,4 +1,3 @@
-
 """tests/interop against a live gunicorn on PostgreSQL (run by .ci/run; not by the project's pytest).
 
 The clients and verifiers are libraries nobody here wrote, installed pinned in a venv of their
