@@ -16,7 +16,7 @@ $(VENV)/.runtime: $(BIN)/python requirements.txt
 	$(BIN)/pip install -q -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-bench.txt
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
@@ -31,7 +31,7 @@ run: install ## Install, migrate and serve the portal on http://127.0.0.1:8000 (
 test: install-dev ## Install the dev requirements and run the whole suite (SQLite unless DATABASE_URL is set)
 	$(BIN)/pytest
 
-bench: install-dev ## Benchmark bearer auth and the token endpoint with wrk (docs/performance.md)
+bench: install-dev ## Benchmark bearer auth, the token endpoint and the peer packages with wrk (docs/performance.md)
 	$(BIN)/python bench/run.py
 
 lint: install-dev ## ruff check and format check

@@ -248,10 +248,11 @@ def main() -> int:
         run.flush_cache()
         run.manage(env, "migrate", "--no-input", "-v", "0")
         run.manage(env, "collectstatic", "--no-input", "-v", "0")
-        hot = run.seed(env, run.SMALL, run.HOT_CREDENTIALS)[: run.HOT_CREDENTIALS]
+        kept, _ = run.seed(env, run.SMALL, run.HOT_CREDENTIALS)
+        hot = kept[: run.HOT_CREDENTIALS]
         server.start()
         tokens = run.access_tokens(hot)
-        requests = {case: run.write_requests(case, run.case_requests(case, hot, tokens, hot)) for case in CASES}
+        requests = {case: run.write_requests(case, run.case_requests(case, hot, tokens, hot, {})) for case in CASES}
         plain: dict[str, list[dict]] = {case: [] for case in CASES}
         for repeat in range(1, REPEAT + 1):
             for case in CASES:

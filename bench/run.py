@@ -2,11 +2,13 @@
 """`make bench`: the cost of bearer authentication and of the token endpoint, under wrk.
 
 Serves the app with gunicorn (2 workers, 127.0.0.1 only) on PostgreSQL (database caas_bench,
-dropped and created anew) with Redis database 3 as the cache, seeds credentials, and drives one
-small regional GET with wrk: without authentication (`baseline`, the route that
-BENCHMARK_OPEN_ENDPOINTS mounts), with a client secret, with an access token, plus the token
-endpoint and the credential list. The bearer cases run again with 100,000 credentials in the
-database, to show that authentication does not get slower as credentials pile up.
+dropped and created anew) with Redis database 3 as the cache and the bench settings
+(bench/settings.py, bench/urls.py), seeds credentials, and drives one small regional GET with wrk:
+without authentication (`baseline`), with a client secret, with an access token, plus the token
+endpoint and the credential list; and the same GET behind each peer package's authentication
+(`peer_*`, bench/views.py). The bearer cases run again with 100,000 credentials in the database,
+to show that authentication does not get slower as credentials pile up. A case's auth overhead
+is its time per request at saturation minus the baseline's: 1000/rps_case - 1000/rps_baseline ms.
 
 Prints a table and writes var/bench/latest.json (the numbers docs/performance.md quotes) and
 var/bench/detail.json (every run, with the machine's load). Everything it starts, it stops,
@@ -25,7 +27,8 @@ also on failure and Ctrl-C. Settings, all optional, by environment variable:
                            case's median run (runs on a small VM vary by 5-10% from one to the next)
     BENCH_KEEP_DB=1        keep the caas_bench database afterwards (to look at it)
     BENCH_APP_DIR=path     serve another checkout of the app (e.g. the commit before an
-                           optimisation) with this harness and this .venv
+                           optimisation) with this harness and this .venv; one without
+                           bench/settings.py is served with its own settings and no peer cases
 """
 
 import fcntl
@@ -61,6 +64,7 @@ REDIS_COMMANDS = (b"/usr/bin/redis-server", b"redis-server")  # its command line
 REGION = "us-region-1"
 HOT_CREDENTIALS = 16  # the bearer cases rotate through this many credentials (and accounts)
 CASES = ["baseline", "bearer_secret", "bearer_jwt", "token", "credentials_list"]
+PEER_CASES = ["peer_dot", "peer_knox", "peer_drf_token", "peer_api_key"]  # bench/views.py's PEERS
 GROWTH_CASES = ["baseline", "bearer_secret", "bearer_jwt"]
 
 
@@ -109,8 +113,13 @@ def find_wrk() -> str:
     return found
 
 
+def has_bench_settings() -> bool:
+    """Whether the checkout served has the bench settings, and with them the peers' routes."""
+    return (APP / "bench" / "settings.py").is_file()
+
+
 def server_env() -> dict[str, str]:
-    return {
+    env = {
         **os.environ,
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
         "REDIS_URL": REDIS_URL,
@@ -123,8 +132,11 @@ def server_env() -> dict[str, str]:
         "DJANGO_SECURE_COOKIES": "false",
         "DJANGO_HSTS_SECONDS": "0",
         "DJANGO_CONN_MAX_AGE": "600",
-        "BENCHMARK_OPEN_ENDPOINTS": "true",
+        "BENCHMARK_OPEN_ENDPOINTS": "true",  # how a checkout older than bench/settings.py mounts the baseline
     }
+    if has_bench_settings():
+        env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    return env
 
 
 def admin_sql(*statements: str) -> None:
@@ -309,7 +321,11 @@ def access_tokens(hot: list[dict]) -> list[str]:
     return values
 
 
-def case_requests(case: str, hot: list[dict], tokens: list[str], token_clients: list[dict]) -> list[dict]:
+def case_requests(
+    case: str, hot: list[dict], tokens: list[str], token_clients: list[dict], peers: dict[str, list[dict]]
+) -> list[dict]:
+    if case in PEER_CASES:
+        return peers[case]  # written by bench/seed.py from the bench URLconf
     if case == "baseline":
         return [{"method": "GET", "path": instancetypes_path(c["cloud_account_id"], open_route=True)} for c in hot]
     if case == "bearer_secret":
@@ -425,10 +441,18 @@ class CpuMeter:
 
 
 def measure(binary: str, name: str, specs: list[dict], meter: CpuMeter) -> dict:
-    """Check that the first request answers 2xx, warm up, then measure; again while others load the machine."""
+    """Check that the first request answers 2xx, and 401 or 403 without its Authorization header
+    (a route that let it through would measure nothing), warm up, then measure; again while
+    others load the machine."""
     status, body = fetch(specs[0])
     if not 200 <= status < 300:
         raise BenchError(f"{name}: {specs[0]['method']} {specs[0]['path']} answered {status}: {body[:300]!r}")
+    headers = specs[0].get("headers", {})
+    if "Authorization" in headers:
+        anonymous = {**specs[0], "headers": {k: v for k, v in headers.items() if k != "Authorization"}}
+        status, body = fetch(anonymous)
+        if status not in (401, 403):
+            raise BenchError(f"{name}: {specs[0]['path']} answered {status} without credentials: {body[:300]!r}")
     requests_file = write_requests(name, specs)
     if WARMUP > 0:
         wrk(binary, requests_file, WARMUP)
@@ -501,13 +525,24 @@ def summary(raw: dict) -> str:
 # --- the run ------------------------------------------------------------------------------------
 
 
-def seed(env: dict[str, str], total: int, keep: int) -> list[dict]:
+def seed(
+    env: dict[str, str], total: int, keep: int, *, peers: bool = False
+) -> tuple[list[dict], dict[str, list[dict]]]:
+    """Our credentials (the first `keep` of them written out) and, with `peers`, each peer's
+    credentials for the hot users, as the peer cases' requests."""
     out = OUT / f"seed-{total}.json"
     command = [str(PYTHON), str(ROOT / "bench" / "seed.py"), str(total), "--keep", str(keep), "--out", str(out)]
+    if peers:
+        command += ["--peers", str(HOT_CREDENTIALS), "--region", REGION]
     subprocess.run(command, cwd=APP, env=env, check=True)
-    kept = json.loads(out.read_text())["kept"]
+    seeded = json.loads(out.read_text())
     out.unlink()  # secrets: no reason to leave them on disk
-    return kept
+    return seeded["kept"], seeded.get("peers", {})
+
+
+def auth_overhead_ms(rps: float, baseline_rps: float) -> float:
+    """What a case adds to the baseline's time per request at saturation, in ms."""
+    return round(1000 / rps - 1000 / baseline_rps, 3) if rps and baseline_rps else 0.0
 
 
 def ratio(value: float, baseline: float) -> float:
@@ -518,7 +553,7 @@ def print_table(rounds: dict[str, dict[str, dict]]) -> None:
     print()
     print(
         f"{'case':<18} {'credentials':>11} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
-        f"{'Redis/req':>9} {'x baseline':>11} {'others CPU':>11}"
+        f"{'Redis/req':>9} {'x baseline':>11} {'auth ms':>8} {'others CPU':>11}"
     )
     for label, cases in rounds.items():
         baseline = cases["baseline"]["rps"]
@@ -526,7 +561,7 @@ def print_table(rounds: dict[str, dict[str, dict]]) -> None:
             print(
                 f"{name:<18} {label:>11} {numbers['rps']:>9.1f} {numbers['p50_ms']:>8.2f} {numbers['p99_ms']:>8.2f} "
                 f"{numbers['errors']:>7} {numbers['redis_per_request']:>9.3f} {ratio(numbers['rps'], baseline):>11.3f} "
-                f"{numbers['raw']['foreign_cpu']:>11.0%}"
+                f"{numbers['auth_overhead_ms']:>8.3f} {numbers['raw']['foreign_cpu']:>11.0%}"
             )
     print()
 
@@ -554,13 +589,16 @@ def main() -> int:
         flush_cache()
         manage(env, "migrate", "--no-input", "-v", "0")
         manage(env, "collectstatic", "--no-input", "-v", "0")
-        kept = seed(env, SMALL, max(TOKEN_CLIENTS, HOT_CREDENTIALS))
+        kept, peers = seed(env, SMALL, max(TOKEN_CLIENTS, HOT_CREDENTIALS), peers=has_bench_settings())
         hot, token_clients = kept[:HOT_CREDENTIALS], kept[:TOKEN_CLIENTS]
         server.start()
         tokens = access_tokens(hot)
 
+        small_cases = CASES + PEER_CASES if peers else CASES
+        if not peers:
+            log(f"{APP} has no bench/settings.py: no peer cases ({', '.join(PEER_CASES)})")
         rounds: dict[str, dict[str, dict]] = {}
-        for label, total, cases in ((f"{SMALL:,}", SMALL, CASES), (f"{LARGE:,}", LARGE, GROWTH_CASES)):
+        for label, total, cases in ((f"{SMALL:,}", SMALL, small_cases), (f"{LARGE:,}", LARGE, GROWTH_CASES)):
             if total != SMALL:
                 seed(env, total, 0)
             log(
@@ -572,10 +610,12 @@ def main() -> int:
                 for case in cases:
                     if case == "token":
                         flush_cache()  # a fresh minute of the per-credential token budget
-                    specs = case_requests(case, hot, tokens, token_clients)
+                    specs = case_requests(case, hot, tokens, token_clients, peers)
                     name = f"{case}@{total}" + (f"#{repeat}" if REPEAT > 1 else "")
                     runs[case].append(measure(binary, name, specs, meter))
             rounds[label] = {case: median_run(measured) for case, measured in runs.items()}
+            for numbers in rounds[label].values():
+                numbers["auth_overhead_ms"] = auth_overhead_ms(numbers["rps"], rounds[label]["baseline"]["rps"])
         rss = server.largest_worker_rss_mb()
     finally:
         server.stop()
@@ -585,8 +625,10 @@ def main() -> int:
     small, large = rounds[f"{SMALL:,}"], rounds[f"{LARGE:,}"]
     latest = {
         "cases": {
-            case: {k: small[case][k] for k in ("rps", "p50_ms", "p99_ms", "errors", "redis_per_request")}
-            for case in CASES
+            case: {
+                k: numbers[k] for k in ("rps", "p50_ms", "p99_ms", "errors", "redis_per_request", "auth_overhead_ms")
+            }
+            for case, numbers in small.items()
         },
         "growth_ratio": ratio(small["bearer_secret"]["rps"], large["bearer_secret"]["rps"]),
         "worker_rss_mb": rss,

@@ -269,9 +269,6 @@ from config.openapi import SPECTACULAR_SETTINGS  # noqa: E402, F401 (read by drf
 INVITATION_DEFAULT_DAYS = 7
 REGIONAL_INSTANCE_QUOTA = int(os.environ.get("REGIONAL_INSTANCE_QUOTA", "10"))
 REGIONAL_SSH_KEY_QUOTA = int(os.environ.get("REGIONAL_SSH_KEY_QUOTA", "50"))
-# `make bench` only: mounts an unauthenticated copy of one regional GET as the baseline to compare
-# bearer authentication against (regional/urls.py). Never turn it on in production.
-BENCHMARK_OPEN_ENDPOINTS = env_bool("BENCHMARK_OPEN_ENDPOINTS", False)
 
 # OAuth 2.0 token service (credentials/oauth.py). The issuer is the public base URL of this service.
 # Required outside DEBUG, and https unless on loopback (config/checks.py).

@@ -124,19 +124,6 @@ class InstanceTypeList(RegionalView):
         return Response(InstanceTypeOutput(self.region.instance_types.all(), many=True).data)
 
 
-class BenchmarkOpenInstanceTypeList(APIView):
-    """`make bench`'s baseline: InstanceTypeList's region lookup and catalogue query with no
-    authentication and no account check. Routed only when BENCHMARK_OPEN_ENDPOINTS is on."""
-
-    authentication_classes: list = []
-    permission_classes: list = []
-    schema = None
-
-    def get(self, request: Request, region: str, cloudaccount_id: str) -> Response:
-        found = enabled_region_or_404(region)
-        return Response(InstanceTypeOutput(found.instance_types.all(), many=True).data)
-
-
 class SshKeyList(RegionalView):
     @extend_schema(
         operation_id="list_ssh_public_keys",

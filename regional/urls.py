@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.urls import path
 
 from regional import api
@@ -15,12 +14,3 @@ urlpatterns = [
     path(f"{BASE}sshpublickeys/id/<str:resource_id>", api.SshKeyDetail.as_view(), name="regional-sshkey-by-id"),
     path(f"{BASE}sshpublickeys/name/<str:name>", api.SshKeyDetail.as_view(), name="regional-sshkey-by-name"),
 ]
-
-if settings.BENCHMARK_OPEN_ENDPOINTS:  # `make bench` only: the unauthenticated baseline
-    urlpatterns.append(
-        path(
-            f"bench/{BASE}instancetypes",
-            api.BenchmarkOpenInstanceTypeList.as_view(),
-            name="bench-regional-instancetypes",
-        )
-    )

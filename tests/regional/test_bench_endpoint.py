@@ -1,50 +1,48 @@
-"""The unauthenticated baseline that `make bench` compares bearer authentication against:
-routed only when BENCHMARK_OPEN_ENDPOINTS is on, never by default."""
+"""`make bench`'s routes: the unauthenticated baseline and the peer packages' authentication, in the
+bench URLconf and settings (bench/urls.py, bench/settings.py) only, never in production's.
 
-import importlib
+The bench's own tests (bench_routes.py) need the peers' apps installed from the start: DRF's
+authtoken decides when it is first imported whether its model exists (and the schema tests import
+it first), so installing the apps mid-run cannot work. test_the_bench_routes_work_under_the_bench_settings
+runs them in a pytest process of its own, with the bench settings."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.urls import get_resolver
 
-import regional.urls
+from bench import settings as bench_settings
+from tests.regional.bench_routes import OPEN, PEER_CASES, routes
 
-OPEN = "/bench/regional/us-region-1/v1/cloudaccounts/{account}/instancetypes"
-
-
-@pytest.fixture
-def open_endpoints(settings):
-    """regional/urls.py re-read with the setting on, and served as the whole URLconf (setting
-    ROOT_URLCONF clears the URL caches); re-read with the setting off again afterwards."""
-    settings.BENCHMARK_OPEN_ENDPOINTS = True
-    importlib.reload(regional.urls)
-    settings.ROOT_URLCONF = "regional.urls"
-    yield
-    settings.BENCHMARK_OPEN_ENDPOINTS = False
-    importlib.reload(regional.urls)
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_setting_is_off_by_default():
-    assert django_settings.BENCHMARK_OPEN_ENDPOINTS is False
+def test_production_urlconf_has_no_bench_route():
+    production = routes(get_resolver("config.urls"))
+    assert production
+    assert [route for route in production if route.startswith("bench/")] == []
+
+
+def test_production_settings_know_nothing_of_the_bench():
+    assert not set(bench_settings.PEER_APPS) & set(django_settings.INSTALLED_APPS)
+    assert not hasattr(django_settings, "BENCHMARK_OPEN_ENDPOINTS")
 
 
 @pytest.mark.django_db
-def test_the_open_endpoint_is_not_routed_by_default(api, region, owner):
+def test_the_open_endpoint_is_not_routed_in_production(api, region, owner):
     assert api.get(OPEN.format(account=owner.account.cloud_account_id)).status_code == 404
 
 
-@pytest.mark.django_db
-def test_the_open_endpoint_answers_without_authentication_when_on(api, region, owner, open_endpoints):
-    response = api.get(OPEN.format(account=owner.account.cloud_account_id))
-    assert response.status_code == 200
-    assert [t["name"] for t in response.json()] == [t.name for t in region.instance_types.all()]
-
-
-@pytest.mark.django_db
-def test_the_open_endpoint_still_answers_404_for_an_unknown_region(api, region, open_endpoints):
-    assert api.get("/bench/regional/nowhere-1/v1/cloudaccounts/123456789012/instancetypes").status_code == 404
-
-
-@pytest.mark.django_db
-def test_the_authenticated_endpoint_still_needs_a_token_when_on(api, region, owner, open_endpoints):
-    path = OPEN.format(account=owner.account.cloud_account_id).removeprefix("/bench")
-    assert api.get(path).status_code == 401
+def test_the_bench_routes_work_under_the_bench_settings():
+    """SQLite and no migrations (tables straight from the models), to keep it to a few seconds;
+    `make bench` runs the peers' migrations themselves."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}  # never the run's own DB
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    command += ["--ds=bench.settings", "--nomigrations", str(Path(__file__).with_name("bench_routes.py"))]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert f"{4 + 3 * len(PEER_CASES)} passed" in done.stdout, done.stdout[-3000:]

@@ -1,0 +1,1 @@
+"""`make bench`: the harness (run.py, seed.py), and the settings and URLconf it serves the app with."""
