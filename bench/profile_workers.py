@@ -43,7 +43,7 @@ GROUPS = [
     ("auth: Redis throttle read (cache.get)", ["retry_after (credentials/throttling.py)"]),
     ("auth: JWT verification (tokens.decode)", ["decode (credentials/tokens.py)"]),
     ("auth: PostgreSQL credential lookup", ["UsableCredentialLookup.get "]),
-    ("auth: record_use (usage counter)", ["record_use (credentials/authentication.py)"]),
+    ("auth: record_use (usage counter)", ["record_use (credentials/verify.py)"]),
     ("auth: the rest (header, client_ip, Principal)", ["BearerAuthentication.authenticate "]),
     ("view: region query", ["enabled_region_or_404 "]),
     ("view: catalogue query", ["ModelIterable.__iter__ "]),

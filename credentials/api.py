@@ -15,10 +15,11 @@ from accounts.audit import client_ip
 from accounts.models import Membership
 from credentials import allowlist, leaks, lineage, services, throttling, usage
 from credentials.access import own_credential_or_404, visible_credential_or_404
-from credentials.authentication import InvalidToken, Principal
+from credentials.authentication import InvalidToken
 from credentials.lineage import BroaderThanCaller, CallerRevoked
 from credentials.models import MAX_CREDENTIALS, Credential, Status
 from credentials.scopes import ALL_SCOPES, SCOPES
+from credentials.verify import Principal
 
 REVOKED_AT = "Revoked-At"
 DESCENDANTS_DELETED = "Descendants-Deleted"

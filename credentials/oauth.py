@@ -18,7 +18,9 @@ from accounts import audit
 from accounts.audit import client_ip
 from config.logs import security_event
 from credentials import keys, services, signing, throttling, tokens, usage
-from credentials.authentication import (
+from credentials.models import Credential, RevokedToken
+from credentials.scopes import SCOPES, format_scope, parse_scope
+from credentials.verify import (
     address_refusal,
     by_client_id_with_revocation,
     credential_for_client,
@@ -26,8 +28,6 @@ from credentials.authentication import (
     record_use,
     refusal,
 )
-from credentials.models import Credential, RevokedToken
-from credentials.scopes import SCOPES, format_scope, parse_scope
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 FORM = "application/x-www-form-urlencoded"

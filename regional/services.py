@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from accounts import audit
 from accounts.models import Account
-from credentials.authentication import Principal
+from credentials.verify import Principal
 from regional.models import Instance, InstanceType, Region, SshPublicKey
 from regional.ssh import parse_public_key
 

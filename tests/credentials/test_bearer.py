@@ -9,9 +9,9 @@ from django.utils import timezone
 from accounts.models import Membership
 from accounts.services import remove_member
 from credentials import keys
-from credentials.authentication import credential_for_secret
 from credentials.models import Credential
 from credentials.services import delete_credential, revoke_credential
+from credentials.verify import credential_for_secret
 from tests.credentials.helpers import bearer, get_token, new_credential
 from tests.factories import MembershipFactory
 

@@ -1,19 +1,83 @@
 """The hand-written bearer lookup (one SELECT, built once per process) finds exactly what
-usable_credentials() finds, and loads it the way the ORM loads it."""
+usable_credentials() finds, and loads it the way the ORM loads it. Its SQL for each database
+is pinned below, so that a change to it shows in review as a change to these strings."""
 
+import re
 from datetime import timedelta
 
+import pytest
+from django.db import connection
+from django.db.backends.postgresql.base import DatabaseWrapper as PostgreSQL
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLite
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Account, Membership, User
 from credentials import keys
-from credentials.authentication import (
+from credentials.models import Credential, RevokedToken
+from credentials.verify import (
     by_client_id,
     by_client_id_with_revocation,
     by_secret_digest,
     usable_credentials,
 )
-from credentials.models import Credential, RevokedToken
+
+# The select list is every concrete column of the credential (c), membership (m), user (u) and
+# account (a), in model order: the field-by-field tests below check it, so the snapshots elide it.
+COLUMNS = re.compile(r'(?:[cmua]\."\w+", )*[cmua]\."\w+"')
+JOINS_SQLITE = (
+    'FROM "credentials_credential" c '
+    'INNER JOIN "accounts_membership" m ON m."id" = c."membership_id" '
+    'INNER JOIN "accounts_user" u ON u."id" = m."user_id" '
+    'INNER JOIN "accounts_account" a ON a."id" = m."account_id"'
+)
+JOINS_POSTGRESQL = (
+    'FROM "credentials_credential" c '
+    'CROSS JOIN LATERAL (SELECT * FROM "accounts_membership" t WHERE t."id" = c."membership_id" OFFSET 0) m '
+    'CROSS JOIN LATERAL (SELECT * FROM "accounts_user" t WHERE t."id" = m."user_id" AND t."is_active" OFFSET 0) u '
+    'CROSS JOIN LATERAL (SELECT * FROM "accounts_account" t WHERE t."id" = m."account_id" OFFSET 0) a'
+)
+REVOKED = 'EXISTS (SELECT 1 FROM "credentials_revokedtoken" r WHERE r."jti" = %s)'
+SNAPSHOTS = {
+    "sqlite": {
+        "by_secret_digest": f'SELECT <columns> {JOINS_SQLITE} WHERE c."secret_digest" = %s AND u."is_active"',
+        "by_client_id": f'SELECT <columns> {JOINS_SQLITE} WHERE c."client_id" = %s AND u."is_active"',
+        "by_client_id_with_revocation": (
+            f'SELECT <columns>, {REVOKED} {JOINS_SQLITE} WHERE c."client_id" = %s AND u."is_active"'
+        ),
+    },
+    "postgresql": {
+        "by_secret_digest": f'SELECT <columns> {JOINS_POSTGRESQL} WHERE c."secret_digest" = %s',
+        "by_client_id": f'SELECT <columns> {JOINS_POSTGRESQL} WHERE c."client_id" = %s',
+        "by_client_id_with_revocation": f'SELECT <columns>, {REVOKED} {JOINS_POSTGRESQL} WHERE c."client_id" = %s',
+    },
+}
+LOOKUPS = {
+    "by_secret_digest": by_secret_digest,
+    "by_client_id": by_client_id,
+    "by_client_id_with_revocation": by_client_id_with_revocation,
+}
+
+
+@pytest.mark.parametrize("name", LOOKUPS)
+@pytest.mark.parametrize("database", [SQLite, PostgreSQL], ids=["sqlite", "postgresql"])
+def test_the_lookup_sql_is_the_snapshot(database, name):
+    """Rendered with an unconnected connection object of each vendor (quoting needs no server), so
+    the PostgreSQL text is checked on every run, SQLite runs included."""
+    unconnected = database({"ENGINE": "unused", "NAME": "unused"})
+    assert unconnected.connection is None
+    rendered = COLUMNS.sub("<columns>", LOOKUPS[name]._sql(unconnected), count=1)
+    assert rendered == SNAPSHOTS[unconnected.vendor][name]
+
+
+def test_the_lookup_runs_the_sql_of_the_database_in_use(member_credential):
+    """On PostgreSQL (CI's second run, or DATABASE_URL) the LATERAL branch is what runs."""
+    credential, secret = member_credential
+    with CaptureQueriesContext(connection) as captured:
+        assert by_secret_digest.get(keys.digest(secret)) == credential
+    (query,) = captured.captured_queries
+    joins = JOINS_POSTGRESQL if connection.vendor == "postgresql" else JOINS_SQLITE
+    assert joins in query["sql"]
 
 
 def field_values(instance) -> dict:
