@@ -82,9 +82,9 @@ def load(files: list[Path]) -> tuple[Counter, Counter, Counter, Counter, int]:
     return groups, pg, redis, leaves, total
 
 
-def ticks_by_group(server: run.Server) -> Counter:
+def ticks_by_group(server: run.harness.Server) -> Counter:
     """CPU ticks so far of the workers, this database's PostgreSQL backends and Redis."""
-    workers, ticks = set(server.worker_pids()), Counter()
+    workers, ticks = set(run.worker_pids(server)), Counter()
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             command = (stat.parent / "cmdline").read_bytes()
@@ -104,7 +104,7 @@ def ticks_by_group(server: run.Server) -> Counter:
     return ticks
 
 
-def plain_run(binary: str, requests: Path, server: run.Server) -> dict:
+def plain_run(binary: str, requests: Path, server: run.harness.Server) -> dict:
     """req/s, and ms of CPU per request for each process group (wrk included) and the whole machine."""
     meter = run.CpuMeter(server)
     before, machine = ticks_by_group(server), run.CpuMeter._machine()
@@ -160,7 +160,7 @@ def record(pid: int, output: Path, *extra: str, fmt: str = "raw") -> subprocess.
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def profile(binary: str, requests: Path, server: run.Server, case: str) -> dict:
+def profile(binary: str, requests: Path, server: run.harness.Server, case: str) -> dict:
     spies = {"active": [], "wall": ["--idle"]}
     if os.environ.get("PROFILE_SVG") == "1" and case == "bearer_secret":
         spies["flame"] = []
@@ -172,7 +172,7 @@ def profile(binary: str, requests: Path, server: run.Server, case: str) -> dict:
         meter.start()
         running = [
             record(pid, OUT / f"{case}.{mode}.{index}.{suffix}", *extra, fmt="flamegraph" if mode == "flame" else "raw")
-            for index, pid in enumerate(server.worker_pids())
+            for index, pid in enumerate(run.worker_pids(server))
         ]
         raw = run.wrk(binary, requests, PROFILE_SECONDS)
         for spy in running:
@@ -229,6 +229,32 @@ def report(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def profile_cases(binary: str, server: run.harness.Server, hot: list[dict]) -> dict:
+    """Each case's plain runs (interleaved rounds), then its py-spy runs."""
+    results = {}
+    tokens = run.access_tokens(hot)
+    requests = {case: run.write_requests(case, run.case_requests(case, hot, tokens, hot, {})) for case in CASES}
+    plain: dict[str, list[dict]] = {case: [] for case in CASES}
+    for repeat in range(1, REPEAT + 1):
+        for case in CASES:
+            for _attempt in range(1 + run.RETRIES):
+                wait_for_quiet()
+                run.wrk(binary, requests[case], run.WARMUP)
+                measured = plain_run(binary, requests[case], server)
+                if measured["foreign"] <= run.NOISE:
+                    break
+                run.log(f"{case}: {measured['foreign']:.0%} of the CPU went to other processes; measuring again")
+            plain[case].append(measured)
+            run.log(f"{case}#{repeat}: {measured['rps']:.0f} req/s, others' CPU {measured['foreign']:.0%}")
+    for case in CASES:
+        run.log(f"{case}: profiling")
+        rps = profile(binary, requests[case], server, case)
+        results[case] = {"plain": medians(plain[case], plain["baseline"]), "rps_under_spy": rps}
+        for mode in ("active", "wall"):
+            results[case][mode] = load(sorted(OUT.glob(f"{case}.{mode}.*.txt")))
+    return results
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     lock = (run.OUT / "run.lock").open("w")
@@ -241,38 +267,15 @@ def main() -> int:
     binary = run.find_wrk()
     run.check_services()
     env = run.server_env()
-    server = run.Server(env)
-    results = {}
     try:
         run.reset_database()
         run.flush_cache()
         run.manage(env, "migrate", "--no-input", "-v", "0")
         run.manage(env, "collectstatic", "--no-input", "-v", "0")
         kept, _ = run.seed(env, run.SMALL, run.HOT_CREDENTIALS)
-        hot = kept[: run.HOT_CREDENTIALS]
-        server.start()
-        tokens = run.access_tokens(hot)
-        requests = {case: run.write_requests(case, run.case_requests(case, hot, tokens, hot, {})) for case in CASES}
-        plain: dict[str, list[dict]] = {case: [] for case in CASES}
-        for repeat in range(1, REPEAT + 1):
-            for case in CASES:
-                for _attempt in range(1 + run.RETRIES):
-                    wait_for_quiet()
-                    run.wrk(binary, requests[case], run.WARMUP)
-                    measured = plain_run(binary, requests[case], server)
-                    if measured["foreign"] <= run.NOISE:
-                        break
-                    run.log(f"{case}: {measured['foreign']:.0%} of the CPU went to other processes; measuring again")
-                plain[case].append(measured)
-                run.log(f"{case}#{repeat}: {measured['rps']:.0f} req/s, others' CPU {measured['foreign']:.0%}")
-        for case in CASES:
-            run.log(f"{case}: profiling")
-            rps = profile(binary, requests[case], server, case)
-            results[case] = {"plain": medians(plain[case], plain["baseline"]), "rps_under_spy": rps}
-            for mode in ("active", "wall"):
-                results[case][mode] = load(sorted(OUT.glob(f"{case}.{mode}.*.txt")))
+        with run.serve(env) as server:
+            results = profile_cases(binary, server, kept[: run.HOT_CREDENTIALS])
     finally:
-        server.stop()
         if os.environ.get("BENCH_KEEP_DB") != "1":
             run.drop_database()
     text = report(results)
@@ -284,6 +287,6 @@ def main() -> int:
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except run.BenchError as error:
+    except (run.BenchError, run.harness.GunicornError) as error:
         print(f"bench: {error}", file=sys.stderr)
         sys.exit(1)

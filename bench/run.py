@@ -1,14 +1,15 @@
 # ruff: noqa: S603, S607 (fixed commands: this .venv, wrk, apt-get; no outside input)
 """`make bench`: the cost of bearer authentication and of the token endpoint, under wrk.
 
-Serves the app with gunicorn (2 workers, 127.0.0.1 only) on PostgreSQL (database caas_bench,
-dropped and created anew) with Redis database 3 as the cache and the bench settings
-(bench/settings.py, bench/urls.py), seeds credentials, and drives one small regional GET with wrk:
-without authentication (`baseline`), with a client secret, with an access token, plus the token
-endpoint and the credential list; and the same GET behind each peer package's authentication
-(`peer_*`, bench/views.py). The bearer cases run again with 100,000 credentials in the database,
-to show that authentication does not get slower as credentials pile up. A case's auth overhead
-is its time per request at saturation minus the baseline's: 1000/rps_case - 1000/rps_baseline ms.
+Serves the app with gunicorn (2 workers, 127.0.0.1 only, started by tests/harness.py) on
+PostgreSQL (database caas_bench, dropped and created anew) with Redis database 3 as the cache and
+the bench settings (bench/settings.py, bench/urls.py), seeds credentials, and drives one small
+regional GET with wrk: without authentication (`baseline`), with a client secret, with an access
+token, plus the token endpoint and the credential list; and the same GET behind each peer
+package's authentication (`peer_*`, bench/views.py). The bearer cases run again with 100,000
+credentials in the database, to show that authentication does not get slower as credentials pile
+up. A case's auth overhead is its time per request at saturation minus the baseline's:
+1000/rps_case - 1000/rps_baseline ms.
 
 Prints a table and writes var/bench/latest.json (the numbers docs/performance.md quotes) and
 var/bench/detail.json (every run, with the machine's load). Everything it starts, it stops,
@@ -47,14 +48,18 @@ import time
 import urllib.error
 import urllib.request
 from base64 import b64encode
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests import harness
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = Path(os.environ.get("BENCH_APP_DIR") or ROOT).resolve()  # another checkout, to compare before/after
 OUT = ROOT / "var" / "bench"
 PYTHON = ROOT / ".venv" / "bin" / "python"
-GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 LUA = Path(__file__).resolve().parent / "wrk" / "requests.lua"
 
 DATABASE = "caas_bench"
@@ -185,74 +190,42 @@ def port_is_open(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-class Server:
-    """gunicorn in its own session, so that a Ctrl-C reaches it only through stop()."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        if port_is_open(PORT):
-            raise BenchError(f"something already listens on 127.0.0.1:{PORT}; set BENCH_PORT (8770-8779)")
-        extra = shlex.split(os.environ.get("BENCH_GUNICORN_ARGS", ""))
-        command = [str(GUNICORN), "config.wsgi", "--bind", f"127.0.0.1:{PORT}", "--workers", "2", *extra]
-        log(f"starting {' '.join(command[1:])}")
-        self.log_file = (OUT / "server.log").open("w")
-        self.process = subprocess.Popen(
-            command, cwd=APP, env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise BenchError(f"gunicorn exited with {self.process.returncode}; see var/bench/server.log")
-            try:
-                with urllib.request.urlopen(f"{BASE_URL}/readyz", timeout=2) as answer:  # noqa: S310 (loopback)
-                    if answer.status == 200:
-                        return
-            except (OSError, urllib.error.URLError):
-                time.sleep(0.2)
-        raise BenchError("gunicorn did not answer /readyz within 30 s; see var/bench/server.log")
-
-    def pids(self) -> list[int]:
-        return [self.process.pid, *self.worker_pids()] if self.process is not None else []
-
-    def worker_pids(self) -> list[int]:
-        if self.process is None:
-            return []
-        pids = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.process.pid:
-                pids.append(int(stat.parent.name))
-        return pids
-
-    def largest_worker_rss_mb(self) -> float:
-        largest = 0
-        for pid in self.worker_pids():
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-            except OSError:
-                continue
-            for line in status.splitlines():
-                if line.startswith("VmRSS:"):
-                    largest = max(largest, int(line.split()[1]))
-        return round(largest / 1024, 1)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        log("stopping gunicorn")
-        os.killpg(self.process.pid, signal.SIGTERM)
+def worker_pids(server: harness.Server) -> list[int]:
+    """gunicorn's workers: the master's children, from /proc."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        self.log_file.close()
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == server.pid:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def largest_worker_rss_mb(server: harness.Server) -> float:
+    largest = 0
+    for pid in worker_pids(server):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                largest = max(largest, int(line.split()[1]))
+    return round(largest / 1024, 1)
+
+
+@contextmanager
+def serve(env: dict[str, str]) -> Iterator[harness.Server]:
+    """The app at APP under the test harness's gunicorn: 2 workers plus BENCH_GUNICORN_ARGS."""
+    extra = shlex.split(os.environ.get("BENCH_GUNICORN_ARGS", ""))
+    log(f"starting gunicorn config.wsgi on 127.0.0.1:{PORT} --workers 2 {' '.join(extra)}".rstrip())
+    with harness.gunicorn(env, PORT, OUT / "server.log", args=extra, cwd=APP) as server:
+        try:
+            yield server
+        finally:
+            log("stopping gunicorn")
 
 
 # --- load ---------------------------------------------------------------------------------------
@@ -398,7 +371,7 @@ class CpuMeter:
     its PostgreSQL backends, Redis and wrk) while a case ran: other test runs on a shared machine
     make the numbers noisy, and a noisy case is measured again."""
 
-    def __init__(self, server: "Server") -> None:
+    def __init__(self, server: harness.Server) -> None:
         self.server = server
         self.tick = os.sysconf("SC_CLK_TCK")
 
@@ -410,7 +383,7 @@ class CpuMeter:
 
     def _ours(self) -> dict[int, int]:
         ticks = {}
-        wanted = set(self.server.pids())
+        wanted = {self.server.pid, *worker_pids(self.server)}
         for stat in Path("/proc").glob("[0-9]*/stat"):
             pid = int(stat.parent.name)
             try:
@@ -566,6 +539,36 @@ def print_table(rounds: dict[str, dict[str, dict]]) -> None:
     print()
 
 
+def run_rounds(
+    binary: str, env: dict[str, str], server: harness.Server, kept: list[dict], peers: dict[str, list[dict]]
+) -> dict[str, dict[str, dict]]:
+    """Every case of the small round, then the growth cases with BENCH_LARGE credentials: each
+    case's median run, with its auth overhead against the same round's baseline."""
+    hot, token_clients = kept[:HOT_CREDENTIALS], kept[:TOKEN_CLIENTS]
+    tokens = access_tokens(hot)
+    meter = CpuMeter(server)
+    small_cases = CASES + PEER_CASES if peers else CASES
+    if not peers:
+        log(f"{APP} has no bench/settings.py: no peer cases ({', '.join(PEER_CASES)})")
+    rounds: dict[str, dict[str, dict]] = {}
+    for label, total, cases in ((f"{SMALL:,}", SMALL, small_cases), (f"{LARGE:,}", LARGE, GROWTH_CASES)):
+        if total != SMALL:
+            seed(env, total, 0)
+        log(f"round with {total:,} credentials: {', '.join(cases)} ({REPEAT} x {WARMUP} s warm-up + {DURATION} s each)")
+        runs: dict[str, list[dict]] = {case: [] for case in cases}
+        for repeat in range(1, REPEAT + 1):
+            for case in cases:
+                if case == "token":
+                    flush_cache()  # a fresh minute of the per-credential token budget
+                specs = case_requests(case, hot, tokens, token_clients, peers)
+                name = f"{case}@{total}" + (f"#{repeat}" if REPEAT > 1 else "")
+                runs[case].append(measure(binary, name, specs, meter))
+        rounds[label] = {case: median_run(measured) for case, measured in runs.items()}
+        for numbers in rounds[label].values():
+            numbers["auth_overhead_ms"] = auth_overhead_ms(numbers["rps"], rounds[label]["baseline"]["rps"])
+    return rounds
+
+
 def main() -> int:
     if SMALL < HOT_CREDENTIALS or LARGE <= SMALL or TOKEN_CLIENTS > SMALL:
         raise BenchError(f"need {HOT_CREDENTIALS} <= BENCH_TOKEN_CLIENTS <= BENCH_SMALL < BENCH_LARGE")
@@ -580,8 +583,6 @@ def main() -> int:
     binary = find_wrk()
     check_services()
     env = server_env()
-    server = Server(env)
-    meter = CpuMeter(server)
     began = time.monotonic()
     try:
         log(f"database {DATABASE} (new), cache {REDIS_URL} (flushed)")
@@ -590,35 +591,10 @@ def main() -> int:
         manage(env, "migrate", "--no-input", "-v", "0")
         manage(env, "collectstatic", "--no-input", "-v", "0")
         kept, peers = seed(env, SMALL, max(TOKEN_CLIENTS, HOT_CREDENTIALS), peers=has_bench_settings())
-        hot, token_clients = kept[:HOT_CREDENTIALS], kept[:TOKEN_CLIENTS]
-        server.start()
-        tokens = access_tokens(hot)
-
-        small_cases = CASES + PEER_CASES if peers else CASES
-        if not peers:
-            log(f"{APP} has no bench/settings.py: no peer cases ({', '.join(PEER_CASES)})")
-        rounds: dict[str, dict[str, dict]] = {}
-        for label, total, cases in ((f"{SMALL:,}", SMALL, small_cases), (f"{LARGE:,}", LARGE, GROWTH_CASES)):
-            if total != SMALL:
-                seed(env, total, 0)
-            log(
-                f"round with {total:,} credentials: {', '.join(cases)} "
-                f"({REPEAT} x {WARMUP} s warm-up + {DURATION} s each)"
-            )
-            runs: dict[str, list[dict]] = {case: [] for case in cases}
-            for repeat in range(1, REPEAT + 1):
-                for case in cases:
-                    if case == "token":
-                        flush_cache()  # a fresh minute of the per-credential token budget
-                    specs = case_requests(case, hot, tokens, token_clients, peers)
-                    name = f"{case}@{total}" + (f"#{repeat}" if REPEAT > 1 else "")
-                    runs[case].append(measure(binary, name, specs, meter))
-            rounds[label] = {case: median_run(measured) for case, measured in runs.items()}
-            for numbers in rounds[label].values():
-                numbers["auth_overhead_ms"] = auth_overhead_ms(numbers["rps"], rounds[label]["baseline"]["rps"])
-        rss = server.largest_worker_rss_mb()
+        with serve(env) as server:
+            rounds = run_rounds(binary, env, server, kept, peers)
+            rss = largest_worker_rss_mb(server)
     finally:
-        server.stop()
         if os.environ.get("BENCH_KEEP_DB") != "1":
             drop_database()
 
@@ -688,7 +664,7 @@ if __name__ == "__main__":
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks on `kill` too
     try:
         sys.exit(main())
-    except BenchError as error:
+    except (BenchError, harness.GunicornError) as error:
         print(f"bench: {error}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:

@@ -1,5 +1,6 @@
-"""A throwaway production-like server for the drills that run outside pytest (tests/fuzz, tests/faults):
-a fresh PostgreSQL database, one member with a credential, and gunicorn on a loopback port."""
+"""A throwaway production-like server for the drills that run outside pytest (tests/fuzz, tests/faults),
+the acceptance checks and the bench: a fresh PostgreSQL database, one member with a credential, and
+gunicorn on a loopback port (`gunicorn()`, the project's one launcher)."""
 
 import os
 import secrets
@@ -7,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -70,29 +72,81 @@ def seed_member(env: dict[str, str], email: str, names: list[str]) -> tuple[list
     return [(credential.client_id, secret) for credential, secret in made], account.cloud_account_id
 
 
+class GunicornError(Exception):
+    """gunicorn did not come up; the message says why and where its log is."""
+
+
+class Server(str):
+    """The base URL, which is all most callers need (so it is a str), and the master's pid, whose
+    children are the workers (the bench reads their CPU time and RSS from /proc)."""
+
+    pid: int
+
+    def __new__(cls, base: str, pid: int) -> "Server":
+        server = super().__new__(cls, base)
+        server.pid = pid
+        return server
+
+
 @contextmanager
-def gunicorn(env: dict[str, str], port: int, log: Path, workers: int = 2):
-    """gunicorn on 127.0.0.1:port until the block ends (stopped even when it fails)."""
+def gunicorn(
+    env: dict[str, str],
+    port: int,
+    log: Path,
+    workers: int = 2,
+    *,
+    args: Sequence[str] = (),
+    cwd: Path = ROOT,
+    ready_within: float = 30,
+) -> Iterator[Server]:
+    """gunicorn (this Python's) serving the checkout at cwd on 127.0.0.1:port, with extra
+    arguments such as --threads, until the block ends. It runs in its own session, so a Ctrl-C
+    reaches it only through the stop here, which ends the whole process group, also on failure."""
+    base = f"http://127.0.0.1:{port}"
+    if _answers(base):
+        raise GunicornError(f"something already answers on 127.0.0.1:{port}")
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"]
     with open(log, "w") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
-            cwd=ROOT,
+            [*command, "--workers", str(workers), *args],
+            cwd=cwd,
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                try:
-                    if requests.get(f"{base}/readyz", timeout=1).ok:
-                        break
-                except requests.RequestException:
-                    pass
-                time.sleep(0.1)
-            yield base
+            _wait_until_ready(server, base, log, ready_within)
+            yield Server(base, server.pid)
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=20)
+            _stop(server)
+
+
+def _answers(base: str) -> bool:
+    try:
+        return requests.get(f"{base}/readyz", timeout=1).ok
+    except requests.RequestException:
+        return False
+
+
+def _wait_until_ready(server: subprocess.Popen, base: str, log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise GunicornError(f"gunicorn exited with {server.returncode}; see {log}")
+        if _answers(base):
+            return
+        time.sleep(0.1)
+    raise GunicornError(f"gunicorn did not answer {base}/readyz within {seconds:g} s; see {log}")
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """SIGTERM to the master and its workers (their process group), SIGKILL if they linger."""
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+    except ProcessLookupError:
+        server.wait()
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
