@@ -1,9 +1,18 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_http_methods
 
-from accounts import audit
-from accounts.models import Account, AuditEvent, Invitation, Membership, User
+from accounts.models import Account, AuditEvent, Invitation, Membership, Role, User
+from accounts.services import remove_member
 from accounts.templatetags.email_tags import ascii_email
+from credentials.forms import CredentialPoliciesForm
+from credentials.services import set_credential_policies
 
 
 def ascii_column(path: str, description: str):
@@ -36,16 +45,36 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
 
+def owner_of(account: Account) -> Membership:
+    """An operator acts for the account's owner, so that the services' owner checks still apply."""
+    owner = Membership.objects.select_related("user", "account").filter(account=account, role=Role.OWNER).first()
+    if owner is None:
+        raise ValidationError("This account has no owner for an operator to act for.")
+    return owner
+
+
 class MembershipInline(admin.TabularInline):
+    """Read-only: people join by invitation and leave through remove_member (the Memberships list's action)."""
+
     model = Membership
     extra = 0
     fields = ["user", "role", "created_at"]
-    readonly_fields = ["created_at"]
-    raw_id_fields = ["user"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
+    """Accounts are opened at sign-up, with their owner; policies change only through set_credential_policies."""
+
     list_display = [
         "name",
         "cloud_account_id",
@@ -54,29 +83,103 @@ class AccountAdmin(admin.ModelAdmin):
         "created_at",
     ]
     search_fields = ["name", "cloud_account_id"]
-    readonly_fields = ["cloud_account_id", "created_at"]
+    fields = [
+        "name",
+        "cloud_account_id",
+        "created_at",
+        "credential_max_lifetime_days",
+        "disable_unused_credentials_after_days",
+        "change_policies",
+    ]
+    readonly_fields = fields[1:]
     inlines = [MembershipInline]
 
-    def save_model(self, request, obj: Account, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        policies = {"credential_max_lifetime_days", "disable_unused_credentials_after_days"}
-        if change and policies & set(form.changed_data):
-            audit.record(
-                account=obj,
-                actor=request.user,
-                action="account.credential_policies_changed",
-                target=f"{obj.credential_policies} (by an operator)",
-                request=request,
-            )
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description="credential policies")
+    def change_policies(self, account: Account) -> str:
+        url = reverse("admin:accounts_account_policies", args=[account.pk])
+        return format_html('<a href="{}">Change credential policies</a>', url)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(require_http_methods(["GET", "POST"])(self.policies_view))
+        return [path("<int:account_id>/policies/", view, name="accounts_account_policies"), *super().get_urls()]
+
+    def policies_view(self, request: HttpRequest, account_id: int) -> HttpResponse:
+        """The owner's policy form, saved by the same service: one range check and one activity event."""
+        account = self.get_object(request, str(account_id))
+        if account is None:
+            raise Http404
+        if not self.has_change_permission(request, account):
+            raise PermissionDenied
+        initial = {
+            "max_lifetime_days": account.credential_max_lifetime_days,
+            "disable_unused_after_days": account.disable_unused_credentials_after_days,
+        }
+        form = CredentialPoliciesForm(request.POST if request.method == "POST" else None, initial=initial)
+        if form.is_bound and form.is_valid():
+            try:
+                owner = owner_of(account)
+                set_credential_policies(owner=owner, operator=request.user, request=request, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, "Credential policies saved.", messages.SUCCESS)
+                return redirect("admin:accounts_account_change", account.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Credential policies of {account}",
+            "opts": self.opts,
+            "original": account,
+            "form": form,
+        }
+        return TemplateResponse(
+            request, "admin/accounts/account/policies.html", context, status=400 if form.errors else 200
+        )
 
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    """Read-only: people join by invitation and leave through remove_member, which keeps the owner and
+    writes the activity event."""
+
     list_display = [ascii_column("user__email", "user"), "account", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "account__name", "account__cloud_account_id"]
-    raw_id_fields = ["user", "account"]
     list_select_related = ["user", "account"]
+    actions = ["remove_selected"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_remove_permission(self, request) -> bool:
+        return request.user.has_perm("accounts.delete_membership")
+
+    @admin.action(description="Remove selected members (their credentials stop working)", permissions=["remove"])
+    def remove_selected(self, request, queryset) -> None:
+        removed = 0
+        for member in queryset.select_related("user", "account"):
+            try:
+                remove_member(by=owner_of(member.account), member=member, operator=request.user, request=request)
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{ascii_email(member.user.email)}: {' '.join(error.messages)}", messages.ERROR
+                )
+            else:
+                removed += 1
+        if removed:
+            self.message_user(
+                request,
+                f"Removed {removed} member(s). Their credentials stopped working immediately.",
+                messages.SUCCESS,
+            )
 
 
 @admin.register(Invitation)

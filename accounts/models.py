@@ -54,6 +54,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = self.__class__.objects.normalize_email(self.email).lower()
 
 
+MIN_POLICY_DAYS, MAX_POLICY_DAYS = 1, 3650  # both credential policies; the service, API, form and database read these
+
+
 def new_cloud_account_id() -> str:
     return str(secrets.randbelow(9 * 10**11) + 10**11)
 
@@ -84,13 +87,18 @@ class Account(models.Model):
             models.CheckConstraint(condition=models.Q(cloud_account_id__length=12), name="account_id_has_12_digits"),
             models.CheckConstraint(
                 condition=models.Q(credential_max_lifetime_days__isnull=True)
-                | models.Q(credential_max_lifetime_days__gte=1),
-                name="account_credential_lifetime_positive",
+                | models.Q(
+                    credential_max_lifetime_days__gte=MIN_POLICY_DAYS, credential_max_lifetime_days__lte=MAX_POLICY_DAYS
+                ),
+                name="account_credential_lifetime_in_range",
             ),
             models.CheckConstraint(
                 condition=models.Q(disable_unused_credentials_after_days__isnull=True)
-                | models.Q(disable_unused_credentials_after_days__gte=1),
-                name="account_unused_days_positive",
+                | models.Q(
+                    disable_unused_credentials_after_days__gte=MIN_POLICY_DAYS,
+                    disable_unused_credentials_after_days__lte=MAX_POLICY_DAYS,
+                ),
+                name="account_unused_days_in_range",
             ),
         ]
 

@@ -186,8 +186,11 @@ def accept_invitation(*, user: User, token: str, request: HttpRequest | None = N
 
 
 @transaction.atomic
-def remove_member(*, by: Membership, member: Membership, request: HttpRequest | None = None) -> None:
-    """Revoke a member's access; their credentials go with the membership in this transaction."""
+def remove_member(
+    *, by: Membership, member: Membership, operator: User | None = None, request: HttpRequest | None = None
+) -> None:
+    """Revoke a member's access; their credentials go with the membership in this transaction.
+    `operator` is a staff user acting for the owner `by` in the admin; the activity log then names them."""
     require_owner(by)
     if member.account_id != by.account_id:
         raise PermissionDenied("That member belongs to another account.")
@@ -196,7 +199,7 @@ def remove_member(*, by: Membership, member: Membership, request: HttpRequest | 
     member.delete()
     audit.record(
         account=by.account,
-        actor=by.user,
+        actor=operator or by.user,
         action="member.removed",
         target=member.user.email,
         subject=member.user,

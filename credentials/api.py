@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.access import active_membership
 from accounts.audit import client_ip
-from accounts.models import Membership
+from accounts.models import MAX_POLICY_DAYS, MIN_POLICY_DAYS, Membership
 from credentials import allowlist, leaks, lineage, services, throttling, usage
 from credentials.access import own_credential_or_404, visible_credential_or_404
 from credentials.authentication import InvalidToken
@@ -87,9 +87,7 @@ class CreatedCredentialOutput(CredentialOutput):
 
 
 class CreateCredentialInput(serializers.Serializer):
-    name = serializers.CharField(
-        allow_blank=True, trim_whitespace=False, max_length=1000, help_text=services.NAME_RULES
-    )
+    name = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=1000, help_text=services.NAME_HELP)
     regions = serializers.ListField(
         child=serializers.CharField(max_length=40),
         required=False,
@@ -446,12 +444,15 @@ class CredentialUsageView(APIView):
 
 class PoliciesOutput(serializers.Serializer):
     credential_max_lifetime_days = serializers.IntegerField(
-        allow_null=True, min_value=1, max_value=3650, help_text="null: credentials may never expire."
+        allow_null=True,
+        min_value=MIN_POLICY_DAYS,
+        max_value=MAX_POLICY_DAYS,
+        help_text="null: credentials may never expire.",
     )
     disable_unused_credentials_after_days = serializers.IntegerField(
         allow_null=True,
-        min_value=1,
-        max_value=3650,
+        min_value=MIN_POLICY_DAYS,
+        max_value=MAX_POLICY_DAYS,
         help_text="null: never. Applied by manage.py enforce_credential_policies (run from cron).",
     )
 

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from accounts.models import Account
+from accounts.models import MAX_POLICY_DAYS, MIN_POLICY_DAYS, Account
 from credentials import allowlist, regions
 from credentials.scopes import (
     AREA_HELP,
@@ -12,9 +12,9 @@ from credentials.scopes import (
     levels_from_permissions,
     permissions_from_levels,
 )
-from credentials.services import NAME_RULES, default_expiry, expiry_choices
+from credentials.services import NAME_HELP, NAME_MAX_LENGTH, NAME_RULES, default_expiry, expiry_choices
 
-POLICY_DAYS = {"min": 1, "max": 3650}
+POLICY_DAYS = {"min": MIN_POLICY_DAYS, "max": MAX_POLICY_DAYS}
 LEVEL_CHOICES = [(level, label) for level, (label, _actions) in LEVELS.items()]
 ALLOWED_IPS_HELP = (
     "One IPv4 or IPv6 address or CIDR range per line, for example 203.0.113.0/24, 198.51.100.7 or "
@@ -46,11 +46,12 @@ class GenerateCredentialForm(forms.Form):
     as the API. A POST without the newer fields gets the service's defaults.
     """
 
+    name_rules = NAME_RULES
     name = forms.CharField(
         label="Secret name",
         strip=False,
-        help_text=NAME_RULES,
-        widget=forms.TextInput(attrs={"maxlength": 63, "autocomplete": "off", "autofocus": True}),
+        help_text=NAME_HELP,
+        widget=forms.TextInput(attrs={"maxlength": NAME_MAX_LENGTH, "autocomplete": "off", "autofocus": True}),
     )
     regions = forms.MultipleChoiceField(
         label="Regions",

@@ -2,21 +2,24 @@
 
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import apnumber
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpRequest
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import audit
-from accounts.models import Account, Membership, User
-from credentials import allowlist, keys, lineage, regions, usage
+from accounts.models import MAX_POLICY_DAYS, MIN_POLICY_DAYS, Account, Membership, User
+from credentials import allowlist, keys, lineage, models, regions, usage
 from credentials.access import own_credential_or_404
 from credentials.lineage import Ceiling
 from credentials.models import EXPIRY_CHOICES, MAX_CREDENTIALS, SLOTS, Credential
@@ -24,9 +27,14 @@ from credentials.scopes import DEFAULT_PERMISSIONS, SCOPES, levels_from_permissi
 
 logger = logging.getLogger(__name__)
 
-NAME_PATTERN = re.compile(r"[A-Za-z0-9-]{1,63}")
-NAME_RULES = "1 to 63 characters: letters, digits and - only; unique among your credentials in this account."
-LIMIT_MESSAGE = "You can create a maximum of two credentials."
+NAME_MAX_LENGTH = 63
+NAME_PATTERN = re.compile(rf"[A-Za-z0-9-]{{1,{NAME_MAX_LENGTH}}}")
+NAME_RULES = (
+    f"1 to {NAME_MAX_LENGTH} characters",
+    "letters, digits and - only",
+    "unique among your credentials in this account",
+)
+NAME_HELP = f"{NAME_RULES[0]}: {NAME_RULES[1]}; {NAME_RULES[2]}."
 TAKES_EFFECT = (
     "It stopped working immediately: the next request with it, or with any access token made from it, is refused."
 )
@@ -46,17 +54,58 @@ class _Default:
 DEFAULT = _Default()
 
 
+@dataclass(frozen=True)
+class CredentialQuota:
+    """A member's credentials against the limit, and every sentence the portal and the API say about it."""
+
+    limit: int
+    used: int
+    delete_first = "Delete one before you generate another."
+
+    @property
+    def at_limit(self) -> bool:
+        return self.used >= self.limit
+
+    @property
+    def _credentials(self) -> str:
+        return f"{apnumber(self.limit)} credential{pluralize(self.limit)}"
+
+    @property
+    def maximum(self) -> str:
+        return f"You can create a maximum of {self._credentials}."
+
+    @property
+    def held(self) -> str:
+        return f"You have {self.used} of {self.limit}."
+
+    @property
+    def reached(self) -> str:
+        return f"{self.maximum} {self.delete_first}"
+
+    @property
+    def full(self) -> str:
+        """Without the final punctuation, which differs from page to page."""
+        return f"You already have {self._credentials}, the limit"
+
+
+def credential_quota(membership: Membership) -> CredentialQuota:
+    """What the UI says about the limit; the slots in the database are what enforce it.
+
+    The limit is read when called, so the words follow models.MAX_CREDENTIALS wherever it is set."""
+    return CredentialQuota(limit=models.MAX_CREDENTIALS, used=Credential.objects.for_member(membership).count())
+
+
 class CredentialLimitReached(Exception):
-    def __init__(self) -> None:
-        super().__init__(f"{LIMIT_MESSAGE} Delete one before you generate another.")
+    def __init__(self, quota: CredentialQuota) -> None:
+        super().__init__(quota.reached)
 
 
 def clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "Enter a secret name."})
-    if len(name) > 63:
-        raise ValidationError({"name": "The secret name can have at most 63 characters."})
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValidationError({"name": f"The secret name can have at most {NAME_MAX_LENGTH} characters."})
     if not NAME_PATTERN.fullmatch(name):
         raise ValidationError({"name": "Use only letters, digits and - in the secret name."})
     return name
@@ -221,7 +270,7 @@ def generate_credential(
         used = set(Credential.objects.for_member(membership).values_list("slot", flat=True))
         free = [slot for slot in SLOTS if slot not in used]
         if not free:
-            raise CredentialLimitReached()
+            raise CredentialLimitReached(credential_quota(membership))
         secret = keys.new_secret()
         try:
             with transaction.atomic():
@@ -240,7 +289,7 @@ def generate_credential(
             continue
         _record_own(membership, "credential.created", credential, request, detail=_describe_choices(credential))
         return credential, secret
-    raise CredentialLimitReached()
+    raise CredentialLimitReached(credential_quota(membership))
 
 
 def _remove_with_descendants(credential: Credential) -> list[Credential]:
@@ -378,31 +427,35 @@ def set_credential_policies(
     owner: Membership,
     max_lifetime_days: int | None,
     disable_unused_after_days: int | None,
+    operator: User | None = None,
     request: HttpRequest | None = None,
 ) -> Account:
+    """`operator` is a staff user acting for the owner in the admin; the activity log then names them."""
     for value, label in ((max_lifetime_days, "lifetime"), (disable_unused_after_days, "unused period")):
-        if value is not None and not 1 <= value <= 3650:
-            raise ValidationError(f"The {label} must be between 1 and 3650 days, or empty.")
+        if value is not None and not MIN_POLICY_DAYS <= value <= MAX_POLICY_DAYS:
+            raise ValidationError(
+                f"The {label} must be between {MIN_POLICY_DAYS} and {MAX_POLICY_DAYS} days, or empty."
+            )
     account = owner.account
     account.credential_max_lifetime_days = max_lifetime_days
     account.disable_unused_credentials_after_days = disable_unused_after_days
     account.save(update_fields=["credential_max_lifetime_days", "disable_unused_credentials_after_days"])
     audit.record(
         account=account,
-        actor=owner.user,
+        actor=operator or owner.user,
         action="account.credential_policies_changed",
-        target=account.credential_policies,
+        target=account.credential_policies + (" (by an operator)" if operator else ""),
         request=request,
     )
     return account
 
 
 def successor_name(credential: Credential) -> str:
-    """deploy -> deploy-v2 -> deploy-v3, within the 63 characters a name may have."""
+    """deploy -> deploy-v2 -> deploy-v3, within the length a name may have (NAME_MAX_LENGTH)."""
     match = re.fullmatch(r"(.*)-v(\d+)", credential.name)
     base, number = (match.group(1), int(match.group(2)) + 1) if match else (credential.name, 2)
     suffix = f"-v{number}"
-    return base[: 63 - len(suffix)] + suffix
+    return base[: NAME_MAX_LENGTH - len(suffix)] + suffix
 
 
 def successor_defaults(credential: Credential, narrower: dict | None = None) -> dict:

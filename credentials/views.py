@@ -24,7 +24,7 @@ from credentials.forms import (
     GenerateCredentialForm,
     initial_from_choices,
 )
-from credentials.models import MAX_CREDENTIALS, Credential
+from credentials.models import Credential
 
 RECENT_USE = timedelta(days=7)
 NONCES = "credential_form_nonces"
@@ -71,7 +71,7 @@ def credentials_tab(request: HttpRequest, membership: Membership) -> HttpRespons
         "membership": membership,
         "credentials": own,
         "others": others,
-        "at_limit": len(own) >= MAX_CREDENTIALS,
+        "quota": services.credential_quota(membership),
         "recently": timezone.now() - RECENT_USE,
         "policy_form": policy_form(membership.account) if membership.is_owner else None,
     }
@@ -98,7 +98,7 @@ def render_generate(request, membership: Membership, form, successor, narrower=N
         "nonce": issue_nonce(request),
         "successor": successor,
         "narrower": narrower,
-        "at_limit": len(own) >= MAX_CREDENTIALS,
+        "quota": services.credential_quota(membership),
         "in_the_way": [credential for credential in own if credential != successor],
         "rotation_help": services.ROTATION_HELP,
     }
@@ -115,8 +115,9 @@ def generate(request: HttpRequest, membership: Membership) -> HttpResponse:
     successor = successor_of(membership, request.GET.get("successor"))
     narrower = narrower_for(request, successor)
     if request.method == "GET":
-        if successor is None and len(services.list_credentials(membership)) >= MAX_CREDENTIALS:
-            messages.error(request, f"{services.LIMIT_MESSAGE} Delete one before you generate another.")
+        quota = services.credential_quota(membership)
+        if successor is None and quota.at_limit:
+            messages.error(request, quota.reached)
             return redirect("credentials:list")
         initial = initial_from_choices(services.successor_defaults(successor, narrower)) if successor else {}
         form = GenerateCredentialForm(account=membership.account, initial=initial)

@@ -3,7 +3,6 @@
 from django import template
 
 from credentials import charts, scopes, services
-from credentials.models import MAX_CREDENTIALS
 
 register = template.Library()
 
@@ -16,8 +15,8 @@ def expiry_banner(context) -> dict:
     """
     membership = context.get("active_membership")
     expiring = list(services.expiring_soon(membership)) if membership is not None else []
-    at_limit = bool(expiring) and services.list_credentials(membership).count() >= MAX_CREDENTIALS
-    return {"expiring": expiring, "at_limit": at_limit, "rotation_help": services.ROTATION_HELP}
+    quota = services.credential_quota(membership) if expiring else None
+    return {"expiring": expiring, "quota": quota, "rotation_help": services.ROTATION_HELP}
 
 
 @register.filter

@@ -31,7 +31,7 @@ def test_empty_state_explains_credentials(member_client):
 def test_the_form_shows_the_name_instructions(member_client):
     content = member_client.get(GENERATE).content.decode()
     assert "Secret name" in content and "1 to 63 characters" in content
-    assert "letters, digits and <code>-</code> only" in content
+    assert "<li>letters, digits and - only</li>" in content
     assert "unique among your credentials in this account" in content
     assert "Generate Secret" in content
 
