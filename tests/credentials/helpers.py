@@ -1,5 +1,6 @@
 import base64
 import re
+import socket
 from urllib.parse import urlencode
 
 from credentials.scopes import ALL_SCOPES
@@ -65,3 +66,10 @@ def database_url_for_subprocesses() -> str:
     return (
         f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
     )
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now, for a server this test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -1,3 +1,5 @@
+"""Client secrets and client ids: shape, randomness and checksum."""
+
 import math
 
 from credentials import keys

@@ -1,7 +1,6 @@
 """The per-credential rate limit across real servers: two gunicorn servers of two workers each,
 sharing one database and one Redis, as a deployment behind a load balancer would."""
 
-import socket
 from concurrent.futures import ThreadPoolExecutor
 from itertools import cycle
 
@@ -10,17 +9,11 @@ import redis
 import requests
 
 from tests import harness
-from tests.credentials.helpers import bearer, database_url_for_subprocesses, new_credential
+from tests.credentials.helpers import bearer, database_url_for_subprocesses, free_port, new_credential
 
 REDIS_DB = 14
 LIMIT = 400
 REQUESTS = 600
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -21,7 +21,7 @@ from credentials.models import Credential
 from tests.credentials.helpers import bearer, database_url_for_subprocesses
 from tests.factories import MembershipFactory
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

@@ -18,8 +18,7 @@ from django.conf import settings
 
 from credentials import signing
 from tests import harness
-from tests.credentials.helpers import database_url_for_subprocesses, new_credential
-from tests.credentials.test_rate_limit_servers import free_port
+from tests.credentials.helpers import database_url_for_subprocesses, free_port, new_credential
 
 REDIS_DB = 15
 MAX_AGE = 2

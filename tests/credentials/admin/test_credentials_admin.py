@@ -1,3 +1,5 @@
+"""The credentials admin: lists, search and filters, read-only pages, and revoke and disable actions."""
+
 import pytest
 from django.core import mail
 from django.test import Client

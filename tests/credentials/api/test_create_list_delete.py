@@ -1,3 +1,5 @@
+"""The management API's credentials endpoint: create, list and delete, with JSON errors."""
+
 import pytest
 from django.test import Client
 

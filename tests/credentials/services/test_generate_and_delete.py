@@ -1,3 +1,5 @@
+"""The credential services: generate and delete, names, the two-slot limit, audit and account scope."""
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError

@@ -1,3 +1,5 @@
+"""The throttling counter itself."""
+
 from credentials import throttling
 
 

@@ -1,0 +1,83 @@
+"""Regions and expiry in the portal's generate form, and the owner's lifetime cap."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from credentials.models import Credential
+from tests.credentials.helpers import generate_in_portal
+from tests.regional.conftest import seeded_region
+
+GENERATE = reverse("credentials:generate")
+CAP_ERROR = "The account owner allows credentials to live at most 60 days."
+
+
+@pytest.fixture(autouse=True)
+def regions(db):
+    return seeded_region("us-region-1"), seeded_region("us-region-2")
+
+
+def cap(account, days=60):
+    account.credential_max_lifetime_days = days
+    account.save()
+
+
+def selected_expiry(content: str) -> str:
+    select = re.search(r'<select name="expires_in_days".*?</select>', content, re.S).group(0)
+    return re.search(r'<option value="([^"]*)" selected>', select).group(1)
+
+
+def test_the_form_offers_regions_and_expiry(member_client):
+    content = member_client.get(GENERATE).content.decode()
+    assert "<legend>Regions</legend>" in content
+    assert 'type="checkbox" name="regions" value="us-region-1"' in content
+    assert "Leave every box unchecked to allow all regions" in content
+    assert ">Expires</label>" in content
+    assert '<option value="30">30 days</option>' in content
+    assert selected_expiry(content) == ""  # "Never", the default without an owner's cap
+
+
+def test_generating_with_regions_and_expiry_shows_them_on_the_created_page(member_client, member):
+    response = generate_in_portal(
+        member_client, name="deploy", regions=["us-region-2", "us-region-1"], expires_in_days="30"
+    )
+    assert response.status_code == 200
+    credential = Credential.objects.get(membership=member)
+    assert credential.regions == ["us-region-1", "us-region-2"]
+    assert abs(credential.expires_at - (timezone.now() + timedelta(days=30))) < timedelta(minutes=1)
+    content = response.content.decode()
+    assert "us-region-1, us-region-2" in content
+    assert f"{credential.expires_at:%Y-%m-%d %H:%M} UTC" in content
+
+
+def test_no_region_checked_means_all_regions_and_never_means_no_expiry(member_client, member):
+    content = generate_in_portal(member_client, name="deploy", expires_in_days="").content.decode()
+    credential = Credential.objects.get(membership=member)
+    assert credential.regions == [] and credential.expires_at is None
+    assert "All regions" in content and "Never expires" in content
+
+
+def test_the_owners_cap_is_explained_and_never_is_not_offered(member_client, member):
+    cap(member.account)
+    content = member_client.get(GENERATE).content.decode()
+    assert "at most 60 days" in content
+    assert ">Never</option>" not in content
+    assert selected_expiry(content) == "60"
+
+
+@pytest.mark.parametrize("days", ["", "90", "365"])
+def test_the_owners_cap_refuses_never_and_longer_lifetimes(member_client, member, days):
+    cap(member.account)
+    response = generate_in_portal(member_client, name="deploy", expires_in_days=days)
+    assert response.status_code == 400
+    assert CAP_ERROR in response.content.decode()
+    assert not Credential.objects.exists()
+
+
+def test_an_unknown_region_is_refused(member_client):
+    response = generate_in_portal(member_client, name="deploy", regions=["mars-1"])
+    assert response.status_code == 400
+    assert not Credential.objects.exists()
