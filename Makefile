@@ -34,9 +34,10 @@ test: install-dev ## Install the dev requirements and run the whole suite (SQLit
 bench: install-dev ## Benchmark bearer auth, the token endpoint and the peer packages with wrk (docs/performance.md)
 	$(BIN)/python bench/run.py
 
-lint: install-dev ## ruff check and format check
+lint: install-dev ## ruff check and format check, mypy on the app code
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(DEV_ENV) $(BIN)/mypy
 
 fmt: install-dev ## Format and autofix with ruff
 	$(BIN)/ruff format .

@@ -15,8 +15,8 @@ SESSION_KEY = "active_account"
 def active_membership(request: HttpRequest) -> Membership | None:
     """The membership the user is acting through: the account chosen in the session, else their own."""
     if not hasattr(request, "_active_membership"):
-        request._active_membership = _pick_membership(request)
-    return request._active_membership
+        request._active_membership = _pick_membership(request)  # type: ignore[attr-defined]  # a per-request cache
+    return request._active_membership  # type: ignore[attr-defined]
 
 
 def _pick_membership(request: HttpRequest) -> Membership | None:
@@ -37,7 +37,7 @@ def switch_account(request: HttpRequest, cloud_account_id: str) -> Membership:
     if membership is None:
         raise Http404("No such account.")
     request.session[SESSION_KEY] = cloud_account_id
-    request._active_membership = membership
+    request._active_membership = membership  # type: ignore[attr-defined]
     return membership
 
 

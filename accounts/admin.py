@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -58,7 +60,7 @@ class MembershipInline(admin.TabularInline):
 
     model = Membership
     extra = 0
-    fields = ["user", "role", "created_at"]
+    fields = ("user", "role", "created_at")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -83,14 +85,14 @@ class AccountAdmin(admin.ModelAdmin):
         "created_at",
     ]
     search_fields = ["name", "cloud_account_id"]
-    fields = [
+    fields = (
         "name",
         "cloud_account_id",
         "created_at",
         "credential_max_lifetime_days",
         "disable_unused_credentials_after_days",
         "change_policies",
-    ]
+    )
     readonly_fields = fields[1:]
     inlines = [MembershipInline]
 
@@ -121,7 +123,9 @@ class AccountAdmin(admin.ModelAdmin):
         if form.is_bound and form.is_valid():
             try:
                 owner = owner_of(account)
-                set_credential_policies(owner=owner, operator=request.user, request=request, **form.cleaned_data)
+                set_credential_policies(
+                    owner=owner, operator=cast(User, request.user), request=request, **form.cleaned_data
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:

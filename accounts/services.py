@@ -177,6 +177,7 @@ def accept_invitation(*, user: User, token: str, request: HttpRequest | None = N
     problem = invitation_problem(invitation, user)
     if problem:
         raise InvitationRefused(problem)
+    assert invitation is not None  # noqa: S101 (invitation_problem refuses a missing one)
     membership = Membership.objects.create(user=user, account=invitation.account, role=Role.MEMBER)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user

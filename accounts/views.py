@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -8,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import access, services
 from accounts.forms import GrantAccessForm, SwitchAccountForm
-from accounts.models import AuditEvent, Invitation, Membership
+from accounts.models import AuditEvent, Invitation, Membership, User
 from accounts.templatetags.email_tags import ascii_email
 
 
@@ -120,11 +122,12 @@ def leave_account(request: HttpRequest, membership: Membership) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    user = cast(User, request.user)  # login_required
     invitation = services.find_invitation(token)
-    problem = services.invitation_problem(invitation, request.user)
+    problem = services.invitation_problem(invitation, user)
     if request.method == "POST" and problem is None:
         try:
-            joined = services.accept_invitation(user=request.user, token=token, request=request)
+            joined = services.accept_invitation(user=user, token=token, request=request)
         except services.InvitationRefused as refused:
             problem = refused.problem
         else:

@@ -114,9 +114,9 @@ class RequestLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
-        request.request_id = request_id(request)
+        request.request_id = rid = request_id(request)  # type: ignore[attr-defined]  # our own attribute
         response = self.get_response(request)
-        response["X-Request-ID"] = request.request_id
+        response["X-Request-ID"] = rid
         status = response.status_code
         fields = {
             **request_fields(request),

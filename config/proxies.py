@@ -69,7 +69,7 @@ def client_address(request: HttpRequest | None) -> str | None:
         return None
     request = getattr(request, "_request", request)  # a DRF Request wraps the HttpRequest
     try:
-        return request.caas_client_address
+        return request.caas_client_address  # type: ignore[union-attr]  # our own attribute, set below
     except AttributeError:
-        request.caas_client_address = _client_address(request)
-        return request.caas_client_address
+        address = request.caas_client_address = _client_address(request)  # type: ignore[union-attr]
+        return address

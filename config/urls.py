@@ -8,7 +8,7 @@ from config import health
 from config.middleware import allow_inline_styles
 from credentials.api import MeView
 
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # allauth's documented way
 admin.site.site_header = "Credentials as a Service administration"
 
 urlpatterns = [

@@ -48,7 +48,7 @@ class CredentialAdmin(admin.ModelAdmin):
     list_filter = [StatusFilter, "created_at", "last_used_at", "expires_at"]
     search_fields = ["name", "client_id", "membership__user__email", "membership__account__cloud_account_id"]
     list_select_related = ["membership__user", "membership__account", "parent"]
-    fields = [
+    fields = (
         "name",
         "client_id",
         "member",
@@ -69,7 +69,7 @@ class CredentialAdmin(admin.ModelAdmin):
         "last_used_ip",
         "last_used_region",
         "usage_last_7_days",
-    ]
+    )
     readonly_fields = fields
     actions = ["disable_selected", "revoke_selected"]
 
@@ -142,7 +142,7 @@ class CredentialAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected credentials", permissions=["revoke"])
     def revoke_selected(self, request, queryset) -> None:
-        count, gone = 0, set()
+        count, gone = 0, set[int]()
         for credential in queryset.select_related("membership__user", "membership__account"):
             if credential.pk in gone:  # went with a parent selected before it
                 continue

@@ -72,8 +72,9 @@ def within(inner, outer) -> bool:
     if not inner:
         return False
     parents = _parsed(tuple(outer))
+    # subnet_of needs two networks of one version, checked first; mypy cannot narrow on .version.
     return all(
-        any(network.version == parent.version and network.subnet_of(parent) for parent in parents)
+        any(network.version == parent.version and network.subnet_of(parent) for parent in parents)  # type: ignore[arg-type]
         for network in _parsed(tuple(inner))
     )
 

@@ -242,7 +242,7 @@ class CredentialListCreate(APIView):
 
 class LeakReportInput(serializers.Serializer):
     secret = serializers.CharField(max_length=200, trim_whitespace=True, help_text="The client secret you found.")
-    source = serializers.CharField(
+    source = serializers.CharField(  # type: ignore[assignment]  # a declared field, not Field.source
         max_length=500, required=False, allow_blank=True, help_text="Where you found it (a URL, a file)."
     )
 

@@ -6,6 +6,7 @@ This module reads the header, throttles, answers with RFC 6750 challenges and ch
 """
 
 import re
+from typing import NoReturn
 
 from django.conf import settings
 from rest_framework import exceptions
@@ -121,7 +122,7 @@ class BearerAuthentication(BaseAuthentication):
             security_event(request, "throttled", limit="requests_per_credential", client_id=credential.client_id)
             raise RateLimited(allowance)
         permission = needed_scope(context.get("view"), request.method)
-        record_use(credential, ip, region, permission if permission in scopes else "")
+        record_use(credential, ip, region, permission if permission and permission in scopes else "")
         principal = Principal(
             membership=credential.membership,
             credential=credential,
@@ -146,7 +147,7 @@ class BearerAuthentication(BaseAuthentication):
         scopes = frozenset(claims["scope"].split()) & frozenset(credential.permissions)
         return credential, scopes, claims["jti"], tokens.regions_in_audience(claims["aud"])
 
-    def _fail(self, request, ip: str | None, description: str):
+    def _fail(self, request, ip: str | None, description: str) -> NoReturn:
         """A guess (an unknown secret, a forged or foreign token) spends its address's failure
         budget; past it, guesses get 429 instead of 401. Only guesses are counted and refused, so
         no one's guesses can lock a valid credential out."""
@@ -158,7 +159,9 @@ class BearerAuthentication(BaseAuthentication):
         request._bearer_error = description
         raise InvalidToken(description)
 
-    def _refuse(self, request, credential: Credential, ip: str | None, region: str | None, description: str):
+    def _refuse(
+        self, request, credential: Credential, ip: str | None, region: str | None, description: str
+    ) -> NoReturn:
         """A real credential used where or when it may not be: shown in its usage, not a guess."""
         usage.record_failure(credential.pk, region, ip, description)
         security_event(request, "bearer.refused", reason=description, client_id=credential.client_id)

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -83,7 +85,7 @@ class GenerateCredentialForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.cap = account.credential_max_lifetime_days
         self.notice_days = settings.CREDENTIAL_EXPIRY_NOTICE_DAYS
-        self.fields["regions"].choices = regions.available()
+        cast(forms.MultipleChoiceField, self.fields["regions"]).choices = regions.available()
         choices = expiry_choices(account)
         self.fields["expires_in_days"].widget.choices = [
             ("" if days is None else days, label) for days, label in choices

@@ -1,5 +1,7 @@
 """Credentials: a public client ID and the digest of a secret that was shown once."""
 
+from datetime import datetime
+
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -81,6 +83,14 @@ class Credential(models.Model):
     )
 
     objects = CredentialQuerySet.as_manager()
+
+    # Not stored: set on an instance by the code that produced it, for its caller to read.
+    client_secret: str  # the plaintext, only on the instance just generated
+    revoked_at: datetime  # when it was deleted with its family (services._remove_with_descendants)
+    descendants: list["Credential"]  # what went with it
+    token_revoked: bool  # whether the access token looked up with it was revoked (verify.py)
+    takes_effect: str  # for ChangedCredentialOutput
+    descendants_disabled: int  # for ChangedCredentialOutput
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -267,7 +267,7 @@ def introspect(request: HttpRequest) -> JsonResponse:
     except OAuthError as error:
         return error.response()
     allowance = throttling.introspections_per_credential.spend(str(caller.pk))
-    request.rate_limit = allowance  # its headers go on the answer (RateLimitHeadersMiddleware)
+    request.rate_limit = allowance  # type: ignore[attr-defined]  # its headers go on the answer (RateLimitHeadersMiddleware)
     if not allowance.allowed:
         security_event(request, "throttled", limit="introspections_per_credential", client_id=caller.client_id)
         period = settings.THROTTLE_RATES["introspections_per_credential"][1]

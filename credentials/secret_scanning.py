@@ -73,6 +73,8 @@ def verify(*, body: bytes, key_id: str | None, signature: str | None) -> None:
     except ValueError:
         raise Refused(f"{SIGNATURE_HEADER} is not a base64 DER ECDSA signature.") from None
     key = _load(_pem(key_id))
+    if key is None:  # _fetch keeps only usable keys
+        raise Refused("GitHub publishes no usable key with this identifier.")
     try:
         key.verify(der, body, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:
@@ -131,7 +133,7 @@ class SecretScanningMatchInput(serializers.Serializer):
         allow_blank=True, trim_whitespace=False, help_text=f"The secret type it matched: {SECRET_TYPE}."
     )
     url = serializers.CharField(allow_blank=True, help_text="The public page it was found on.")
-    source = serializers.CharField(
+    source = serializers.CharField(  # type: ignore[assignment]  # a declared field, not Field.source
         required=False, allow_blank=True, help_text="content, commit, gist, npm, ... (older payloads omit it)."
     )
 
@@ -139,7 +141,7 @@ class SecretScanningMatchInput(serializers.Serializer):
 class SecretScanningLabelOutput(serializers.Serializer):
     token_hash = serializers.CharField(help_text="SHA-256 of the token, in hex.")
     token_type = serializers.CharField(help_text="The type GitHub sent.")
-    label = serializers.ChoiceField(
+    label = serializers.ChoiceField(  # type: ignore[assignment]  # a declared field, not Field.label
         choices=["true_positive", "false_positive"], help_text="true_positive: it was ours, and is now revoked."
     )
 
@@ -215,7 +217,7 @@ class GitHubSecretScanning(APIView):
     def post(self, request: Request) -> Response:
         if (refusal := _unless_signed(request)) is not None:
             return refusal
-        matches = SecretScanningMatchInput(data=_signed_json(request.body), many=True, max_length=MAX_MATCHES)
+        matches = SecretScanningMatchInput(data=_signed_json(request.body), many=True, max_length=MAX_MATCHES)  # type: ignore[call-arg]  # a ListSerializer argument
         matches.is_valid(raise_exception=True)
         found = [(match["token"], match["url"]) for match in matches.validated_data]
         reports, ours = leaks.record_found_secrets(found=found, request=request)

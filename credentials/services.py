@@ -1,9 +1,11 @@
 """Business rules for credentials, used by the portal, the API and the admin alike."""
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import apnumber
@@ -197,7 +199,7 @@ def _resolve_choices(account: Account, ceiling: Ceiling | None, now: datetime, *
         return own if caller is not None else root_default
 
     own_scopes = sorted(ceiling.scopes) if ceiling else None
-    choices = {
+    choices: dict[str, Any] = {
         "permissions": clean_permissions(pick("permissions", DEFAULT_PERMISSIONS, own_scopes)),
         "regions": clean_regions(pick("regions", [], caller and caller.regions)),
         "allowed_ips": allowlist.clean_networks(pick("allowed_ips", [], caller and caller.allowed_ips)),
@@ -524,6 +526,8 @@ def enforce_credential_policies(now: datetime | None = None) -> dict[str, int]:
     disabled = 0
     for account in Account.objects.filter(disable_unused_credentials_after_days__isnull=False):
         days = account.disable_unused_credentials_after_days
+        if days is None:  # excluded by the filter; for the type checker
+            continue
         stale = (
             Credential.objects.filter(membership__account=account, disabled_at__isnull=True)
             .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
@@ -531,10 +535,8 @@ def enforce_credential_policies(now: datetime | None = None) -> dict[str, int]:
             .filter(unused_since__lt=now - timedelta(days=days))
             .select_related("membership__user", "membership__account")
         )
-        for credential in stale:
-            disabled += len(
-                disable_credential(credential=credential, by=None, reason=f"Unused for more than {days} days.")
-            )
+        for unused in stale:
+            disabled += len(disable_credential(credential=unused, by=None, reason=f"Unused for more than {days} days."))
     reminded = 0
     notice = now + timedelta(days=settings.CREDENTIAL_EXPIRY_NOTICE_DAYS)
     due = Credential.objects.filter(
@@ -547,7 +549,7 @@ def enforce_credential_policies(now: datetime | None = None) -> dict[str, int]:
             )
             if claimed:
                 reminded += 1
-                transaction.on_commit(lambda credential=credential: _email_expiring(credential))
+                transaction.on_commit(functools.partial(_email_expiring, credential))
     return {"disabled": disabled, "reminded": reminded}
 
 

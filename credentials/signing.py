@@ -21,6 +21,7 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,14 +31,14 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
+from jwt.algorithms import Algorithm, AllowedPrivateKeys, AllowedPublicKeys, ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 from credentials.models import SigningKey
 
 # RFC 9864 names Ed25519 by its curve; PyJWT knows it only as the deprecated "EdDSA", which
 # tokens signed before this name keep verifying with until their key retires.
 jwt.register_algorithm("Ed25519", OKPAlgorithm())
-ALGORITHMS = {
+ALGORITHMS: dict[str, tuple[type[Algorithm], Callable[[], AllowedPrivateKeys]]] = {
     "RS256": (RSAAlgorithm, lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)),
     "ES256": (ECAlgorithm, lambda: ec.generate_private_key(ec.SECP256R1())),
     "Ed25519": (OKPAlgorithm, ed25519.Ed25519PrivateKey.generate),
@@ -86,6 +87,7 @@ def states(keys: list[SigningKey], now: datetime) -> list[KeyState]:
         elif key is current:
             result.append(KeyState(key, CURRENT, following.activates_at if following else None))
         else:
+            assert following is not None  # noqa: S101 (an active key that is not current has a successor)
             retires_at = following.activates_at + lifetime
             result.append(KeyState(key, RETIRING if now < retires_at else RETIRED, retires_at))
     return result
@@ -166,7 +168,7 @@ class LoadedKey:
     kid: str
     algorithm: str
     activates_at: datetime
-    public: object
+    public: AllowedPublicKeys
     private_pem: str
 
 
@@ -179,7 +181,7 @@ class Keyring:
 
     def forget(self) -> None:
         self._keys: list[LoadedKey] = []
-        self._private: dict[str, object] = {}
+        self._private: dict[str, AllowedPrivateKeys] = {}
         self._loaded_at = 0.0
 
     def _load(self) -> None:
@@ -197,7 +199,7 @@ class Keyring:
                 if time.monotonic() - self._loaded_at > max_age:
                     self._load()
 
-    def signing_key(self) -> tuple[LoadedKey, object]:
+    def signing_key(self) -> tuple[LoadedKey, AllowedPrivateKeys]:
         """The current key and its private half (decrypted once per process)."""
         self._fresh(cache_seconds())
         now = timezone.now()

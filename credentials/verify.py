@@ -81,7 +81,7 @@ class UsableCredentialLookup:
 
     Rows become model instances exactly as the ORM would make them (same converters, from_db,
     related objects cached), and it is still one query, so revocation stays immediate. The SQL each
-    database gets is pinned as snapshots in tests/credentials/test_bearer_lookup.py.
+    database gets is pinned as snapshots in tests/credentials/bearer/test_lookup.py.
     """
 
     MODELS = (Credential, Membership, User, Account)

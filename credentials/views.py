@@ -3,6 +3,7 @@ and the owner's credential policies. Every rule lives in services.py; these view
 
 import secrets
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import access
-from accounts.models import Account, Membership
+from accounts.models import Account, Membership, User
 from credentials import charts, lineage, services, usage
 from credentials.access import account_credential_or_404, own_credential_or_404, visible_credential_or_404
 from credentials.forms import (
@@ -219,7 +220,7 @@ def enable(request: HttpRequest, membership: Membership, client_id: str) -> Http
 def revoke(request: HttpRequest, membership: Membership, client_id: str) -> HttpResponse:
     credential = account_credential_or_404(membership, client_id)
     if request.method == "POST":
-        family = services.revoke_credential(by=request.user, credential=credential, request=request)
+        family = services.revoke_credential(by=cast(User, request.user), credential=credential, request=request)
         messages.success(
             request,
             f"Credential {credential.name} of {credential.membership.user.email} was revoked"

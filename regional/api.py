@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from credentials.authentication import BearerAuthentication
+from credentials.verify import Principal
 from regional import services
 from regional.access import enabled_region_or_404, resource_or_404
 from regional.models import Instance, InstanceStatus, Region, SshPublicKey
@@ -100,10 +101,13 @@ class RegionalView(APIView):
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
+        if not isinstance(request.auth, Principal):  # unreachable: HasScope refused a request without one
+            raise NotAuthenticated()
+        self.principal = request.auth
         self.region = enabled_region_or_404(kwargs["region"])
-        if kwargs["cloudaccount_id"] != request.auth.account.cloud_account_id:
+        if kwargs["cloudaccount_id"] != self.principal.account.cloud_account_id:
             raise PermissionDenied("This credential belongs to another cloud account.")
-        self.account = request.auth.account
+        self.account = self.principal.account
 
 
 def _created(data) -> Response:
@@ -148,7 +152,7 @@ class SshKeyList(RegionalView):
         data.is_valid(raise_exception=True)
         try:
             key = services.create_ssh_key(
-                principal=request.auth,
+                principal=self.principal,
                 region=self.region,
                 name=data.validated_data["name"],
                 public_key=data.validated_data["ssh_public_key"],
@@ -174,7 +178,7 @@ class SshKeyDetail(RegionalView):
     @extend_schema(operation_id="delete_ssh_public_key", summary="Delete an SSH public key", responses={204: None})
     def delete(self, request: Request, **kwargs) -> Response:
         try:
-            services.delete_ssh_key(principal=request.auth, key=self._key(kwargs), request=request)
+            services.delete_ssh_key(principal=self.principal, key=self._key(kwargs), request=request)
         except services.Conflict as error:
             return _conflict(error)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -209,7 +213,7 @@ class InstanceList(RegionalView):
         data.is_valid(raise_exception=True)
         try:
             instance = services.create_instance(
-                principal=request.auth, region=self.region, request=request, **data.validated_data
+                principal=self.principal, region=self.region, request=request, **data.validated_data
             )
         except DjangoValidationError as error:
             raise APIValidationError(error.message_dict) from None
@@ -230,7 +234,7 @@ class InstanceDetail(RegionalView):
 
     @extend_schema(operation_id="delete_instance", summary="Delete an instance", responses={204: None})
     def delete(self, request: Request, **kwargs) -> Response:
-        services.delete_instance(principal=request.auth, instance=self._instance(kwargs), request=request)
+        services.delete_instance(principal=self.principal, instance=self._instance(kwargs), request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
