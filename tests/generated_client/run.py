@@ -60,7 +60,8 @@ def main() -> int:
     with harness.gunicorn(env, PORT, VAR / "server.log") as base:
         client = generate(bin_dir, base)
         checked = {**os.environ, "MYPYPATH": str(client)}
-        mypy = [str(bin_dir / "mypy"), "--strict", "--follow-imports=silent", "--cache-dir", str(VAR / "mypy-cache")]
+        mypy = [str(bin_dir / "mypy"), "--config-file", str(HERE / "mypy.ini"), "--strict", "--follow-imports=silent"]
+        mypy += ["--cache-dir", str(VAR / "mypy-cache")]
         subprocess.run([*mypy, str(HERE / "scenario.py")], check=True, env=checked)
         scenario = {
             **os.environ,
