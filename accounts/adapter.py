@@ -14,6 +14,7 @@ from django.urls import Resolver404, resolve, reverse
 
 from accounts import audit, services
 from accounts.access import active_membership
+from accounts.audit import AuditContext
 from config import proxies
 
 INVITATION_VIEW = "accounts:accept_invitation"
@@ -34,7 +35,11 @@ class AccountAdapter(DefaultAccountAdapter):
         membership = active_membership(request)
         if membership is not None:
             audit.record(
-                account=membership.account, actor=user, action="user.signed_in", target=user.email, request=request
+                account=membership.account,
+                actor=user,
+                action="user.signed_in",
+                target=user.email,
+                context=AuditContext.from_request(request),
             )
 
     def get_client_ip(self, request: HttpRequest) -> str:

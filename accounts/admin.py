@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
+from accounts.audit import AuditContext
 from accounts.models import Account, AuditEvent, Invitation, Membership, Role, User
 from accounts.services import remove_member
 from accounts.templatetags.email_tags import ascii_email
@@ -124,7 +125,10 @@ class AccountAdmin(admin.ModelAdmin):
             try:
                 owner = owner_of(account)
                 set_credential_policies(
-                    owner=owner, operator=cast(User, request.user), request=request, **form.cleaned_data
+                    owner=owner,
+                    operator=cast(User, request.user),
+                    context=AuditContext.from_request(request),
+                    **form.cleaned_data,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -171,7 +175,12 @@ class MembershipAdmin(admin.ModelAdmin):
         removed = 0
         for member in queryset.select_related("user", "account"):
             try:
-                remove_member(by=owner_of(member.account), member=member, operator=request.user, request=request)
+                remove_member(
+                    by=owner_of(member.account),
+                    member=member,
+                    operator=request.user,
+                    context=AuditContext.from_request(request),
+                )
             except ValidationError as error:
                 self.message_user(
                     request, f"{ascii_email(member.user.email)}: {' '.join(error.messages)}", messages.ERROR

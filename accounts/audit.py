@@ -1,9 +1,24 @@
 """Writing the account activity log."""
 
+from dataclasses import dataclass
+
 from django.http import HttpRequest
 
 from accounts.models import Account, AuditEvent, User
 from config.proxies import client_address as client_ip
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """Where a write came from, as the activity log records it: services take this, never the
+    request, so the portal, the API, the admin and commands call them alike."""
+
+    actor_address: str | None
+    user_agent: str
+
+    @classmethod
+    def from_request(cls, request: HttpRequest) -> "AuditContext":
+        return cls(actor_address=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:255])
 
 
 def record(
@@ -13,9 +28,9 @@ def record(
     action: str,
     target: str = "",
     subject: User | None = None,
-    request: HttpRequest | None = None,
+    context: AuditContext | None = None,
 ) -> AuditEvent:
-    """Append one event; the request (when there is one) supplies address and user agent."""
+    """Append one event; the context (when there is one) supplies address and user agent."""
     return AuditEvent.objects.create(
         account=account,
         actor=actor,
@@ -23,6 +38,6 @@ def record(
         action=action,
         target=target[:255],
         subject=subject,
-        ip=client_ip(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:255] if request is not None else "",
+        ip=context.actor_address if context else None,
+        user_agent=context.user_agent if context else "",
     )

@@ -10,13 +10,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import audit
+from accounts.audit import AuditContext
 from accounts.models import Account, Invitation, Membership, Role, User
+from config.links import absolute_url
 
 MAX_INVITATION_DAYS = 90
 
@@ -39,15 +40,11 @@ def open_account(*, owner: User, name: str = "") -> Account:
     return account
 
 
-def _send_invitation(invitation: Invitation, token: str, request: HttpRequest | None) -> None:
-    path = reverse("accounts:accept_invitation", args=[token])
-    context = {
-        "invitation": invitation,
-        "url": request.build_absolute_uri(path) if request is not None else path,
-    }
+def _send_invitation(invitation: Invitation, token: str) -> None:
+    url = absolute_url(reverse("accounts:accept_invitation", args=[token]))
     send_mail(
         subject=f"You are invited to {invitation.account.name}",
-        message=render_to_string("accounts/email/invitation.txt", context),
+        message=render_to_string("accounts/email/invitation.txt", {"invitation": invitation, "url": url}),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[invitation.email],
     )
@@ -68,7 +65,7 @@ def invite_member(
     email: str,
     expires_on: date,
     note: str = "",
-    request: HttpRequest | None = None,
+    context: AuditContext | None = None,
 ) -> Invitation:
     """Invite a person by email; they join as a member when they accept before `expires_on`."""
     require_owner(by)
@@ -92,13 +89,13 @@ def invite_member(
             )
     except IntegrityError:
         raise ValidationError({"email": f"{email} already has a pending invitation. Resend it instead."}) from None
-    audit.record(account=account, actor=by.user, action="invitation.sent", target=email, request=request)
-    _send_invitation(invitation, token, request)
+    audit.record(account=account, actor=by.user, action="invitation.sent", target=email, context=context)
+    _send_invitation(invitation, token)
     return invitation
 
 
 @transaction.atomic
-def resend_invitation(*, by: Membership, invitation: Invitation, request: HttpRequest | None = None) -> Invitation:
+def resend_invitation(*, by: Membership, invitation: Invitation, context: AuditContext | None = None) -> Invitation:
     """Email a fresh link; the old one stops working. An expired invitation gets a new expiry."""
     require_owner(by)
     token = secrets.token_urlsafe(32)
@@ -108,18 +105,18 @@ def resend_invitation(*, by: Membership, invitation: Invitation, request: HttpRe
         invitation.expires_on = timezone.localdate() + timedelta(days=settings.INVITATION_DEFAULT_DAYS)
     invitation.save(update_fields=["token_digest", "sent_at", "expires_on"])
     audit.record(
-        account=by.account, actor=by.user, action="invitation.resent", target=invitation.email, request=request
+        account=by.account, actor=by.user, action="invitation.resent", target=invitation.email, context=context
     )
-    _send_invitation(invitation, token, request)
+    _send_invitation(invitation, token)
     return invitation
 
 
 @transaction.atomic
-def cancel_invitation(*, by: Membership, invitation: Invitation, request: HttpRequest | None = None) -> None:
+def cancel_invitation(*, by: Membership, invitation: Invitation, context: AuditContext | None = None) -> None:
     require_owner(by)
     invitation.delete()
     audit.record(
-        account=by.account, actor=by.user, action="invitation.removed", target=invitation.email, request=request
+        account=by.account, actor=by.user, action="invitation.removed", target=invitation.email, context=context
     )
 
 
@@ -171,7 +168,7 @@ def invitation_problem(invitation: Invitation | None, user: User) -> InvitationP
 
 
 @transaction.atomic
-def accept_invitation(*, user: User, token: str, request: HttpRequest | None = None) -> Membership:
+def accept_invitation(*, user: User, token: str, context: AuditContext | None = None) -> Membership:
     """Join the inviting account; only from a confirmed invited address, once, before the expiry date."""
     invitation = Invitation.objects.select_for_update().filter(token_digest=token_digest(token)).first()
     problem = invitation_problem(invitation, user)
@@ -182,13 +179,13 @@ def accept_invitation(*, user: User, token: str, request: HttpRequest | None = N
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    audit.record(account=invitation.account, actor=user, action="member.joined", target=user.email, request=request)
+    audit.record(account=invitation.account, actor=user, action="member.joined", target=user.email, context=context)
     return membership
 
 
 @transaction.atomic
 def remove_member(
-    *, by: Membership, member: Membership, operator: User | None = None, request: HttpRequest | None = None
+    *, by: Membership, member: Membership, operator: User | None = None, context: AuditContext | None = None
 ) -> None:
     """Revoke a member's access; their credentials go with the membership in this transaction.
     `operator` is a staff user acting for the owner `by` in the admin; the activity log then names them."""
@@ -204,12 +201,12 @@ def remove_member(
         action="member.removed",
         target=member.user.email,
         subject=member.user,
-        request=request,
+        context=context,
     )
 
 
 @transaction.atomic
-def leave_account(*, membership: Membership, request: HttpRequest | None = None) -> None:
+def leave_account(*, membership: Membership, context: AuditContext | None = None) -> None:
     if membership.is_owner:
         raise ValidationError("The owner cannot leave their own account.")
     membership.delete()
@@ -218,5 +215,5 @@ def leave_account(*, membership: Membership, request: HttpRequest | None = None)
         actor=membership.user,
         action="member.left",
         target=membership.user.email,
-        request=request,
+        context=context,
     )

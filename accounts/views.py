@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import access, services
+from accounts.audit import AuditContext
 from accounts.forms import GrantAccessForm, SwitchAccountForm
 from accounts.models import AuditEvent, Invitation, Membership, User
 from accounts.templatetags.email_tags import ascii_email
@@ -53,7 +54,9 @@ def grant_access(request: HttpRequest, membership: Membership) -> HttpResponse:
     form = GrantAccessForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = services.invite_member(by=membership, request=request, **form.cleaned_data)
+            invitation = services.invite_member(
+                by=membership, context=AuditContext.from_request(request), **form.cleaned_data
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -67,7 +70,7 @@ def grant_access(request: HttpRequest, membership: Membership) -> HttpResponse:
 @access.owner_required
 def resend_invitation(request: HttpRequest, membership: Membership, invitation_id: int) -> HttpResponse:
     invitation = access.get_invitation_or_404(membership, invitation_id)
-    services.resend_invitation(by=membership, invitation=invitation, request=request)
+    services.resend_invitation(by=membership, invitation=invitation, context=AuditContext.from_request(request))
     messages.success(request, f"Invitation sent again to {ascii_email(invitation.email)}.")
     return redirect("accounts:access")
 
@@ -76,7 +79,7 @@ def resend_invitation(request: HttpRequest, membership: Membership, invitation_i
 @access.owner_required
 def remove_invitation(request: HttpRequest, membership: Membership, invitation_id: int) -> HttpResponse:
     invitation = access.get_invitation_or_404(membership, invitation_id)
-    services.cancel_invitation(by=membership, invitation=invitation, request=request)
+    services.cancel_invitation(by=membership, invitation=invitation, context=AuditContext.from_request(request))
     messages.success(request, f"The invitation for {ascii_email(invitation.email)} was removed.")
     return redirect("accounts:access")
 
@@ -87,7 +90,7 @@ def revoke_member(request: HttpRequest, membership: Membership, member_id: int) 
     member = access.get_member_or_404(membership, member_id)
     if request.method == "POST":
         try:
-            services.remove_member(by=membership, member=member, request=request)
+            services.remove_member(by=membership, member=member, context=AuditContext.from_request(request))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("accounts:access")
@@ -105,7 +108,7 @@ def revoke_member(request: HttpRequest, membership: Membership, member_id: int) 
 def leave_account(request: HttpRequest, membership: Membership) -> HttpResponse:
     if request.method == "POST":
         try:
-            services.leave_account(membership=membership, request=request)
+            services.leave_account(membership=membership, context=AuditContext.from_request(request))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("accounts:access")
@@ -127,7 +130,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     problem = services.invitation_problem(invitation, user)
     if request.method == "POST" and problem is None:
         try:
-            joined = services.accept_invitation(user=user, token=token, request=request)
+            joined = services.accept_invitation(user=user, token=token, context=AuditContext.from_request(request))
         except services.InvitationRefused as refused:
             problem = refused.problem
         else:

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from accounts.audit import AuditContext
 from credentials import services, usage
 from credentials.models import Credential, Status
 from credentials.scopes import LEGACY_LABEL, describe
@@ -131,7 +132,10 @@ class CredentialAdmin(admin.ModelAdmin):
         for credential in queryset.select_related("membership__user", "membership__account"):
             count += len(
                 services.disable_credential(
-                    credential=credential, by=request.user, reason="Disabled by an operator.", request=request
+                    credential=credential,
+                    by=request.user,
+                    reason="Disabled by an operator.",
+                    context=AuditContext.from_request(request),
                 )
             )
         self.message_user(
@@ -146,7 +150,9 @@ class CredentialAdmin(admin.ModelAdmin):
         for credential in queryset.select_related("membership__user", "membership__account"):
             if credential.pk in gone:  # went with a parent selected before it
                 continue
-            family = services.revoke_credential(by=request.user, credential=credential, request=request)
+            family = services.revoke_credential(
+                by=request.user, credential=credential, context=AuditContext.from_request(request)
+            )
             gone.update(member.pk for member in family)
             count += len(family)
         self.message_user(

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import active_membership
-from accounts.audit import client_ip
+from accounts.audit import AuditContext, client_ip
 from accounts.models import MAX_POLICY_DAYS, MIN_POLICY_DAYS, Membership
 from credentials import allowlist, leaks, lineage, services, throttling, usage
 from credentials.access import own_credential_or_404, visible_credential_or_404
@@ -221,7 +221,10 @@ class CredentialListCreate(APIView):
         ceiling = request.auth.ceiling() if isinstance(request.auth, Principal) else None
         try:
             credential, secret = services.generate_credential(
-                membership=membership, ceiling=ceiling, request=request, **data.validated_data
+                membership=membership,
+                ceiling=ceiling,
+                context=AuditContext.from_request(request),
+                **data.validated_data,
             )
         except DjangoValidationError as error:
             raise APIValidationError(error.message_dict) from None
@@ -282,7 +285,7 @@ class ReportLeak(APIView):
             raise Throttled(wait)
         data = LeakReportInput(data=request.data)
         data.is_valid(raise_exception=True)
-        report = leaks.record_leak_report(request=request, **data.validated_data)
+        report = leaks.record_leak_report(context=AuditContext.from_request(request), **data.validated_data)
         body = {"detail": "Thank you. If this is one of our secrets, it is revoked and its owner is told."}
         return AcceptedThenProcess(body, after=lambda: leaks.process_leak_report(report.pk))
 
@@ -315,7 +318,7 @@ class CredentialDetail(APIView):
             membership=caller_membership(request),
             client_id=client_id,
             bearer=bearer_credential(request),
-            request=request,
+            context=AuditContext.from_request(request),
         )
         headers = {REVOKED_AT: _http_time(credential.revoked_at), DESCENDANTS_DELETED: str(len(credential.descendants))}
         return Response(status=status.HTTP_204_NO_CONTENT, headers=headers)
@@ -351,7 +354,10 @@ class DisableCredential(APIView):
         membership = caller_membership(request)
         credential = own_credential_or_404(membership, client_id, bearer=bearer_credential(request))
         disabled = services.disable_credential(
-            credential=credential, by=membership.user, reason="Disabled by its member.", request=request
+            credential=credential,
+            by=membership.user,
+            reason="Disabled by its member.",
+            context=AuditContext.from_request(request),
         )
         return _changed(credential, sum(target != credential for target in disabled))
 
@@ -373,7 +379,7 @@ class EnableCredential(APIView):
                 membership=caller_membership(request),
                 client_id=client_id,
                 bearer=bearer_credential(request),
-                request=request,
+                context=AuditContext.from_request(request),
             )
         except DjangoValidationError as error:
             return Response(
@@ -487,6 +493,6 @@ class CredentialPolicies(APIView):
             owner=membership,
             max_lifetime_days=data.validated_data["credential_max_lifetime_days"],
             disable_unused_after_days=data.validated_data["disable_unused_credentials_after_days"],
-            request=request,
+            context=AuditContext.from_request(request),
         )
         return Response(self._data(account))

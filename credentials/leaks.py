@@ -9,37 +9,36 @@ scanning, whose signature authenticates it (credentials/secret_scanning.py), is 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.audit import client_ip
+from accounts.audit import AuditContext
 from accounts.models import Membership
 from credentials import keys, services
 from credentials.models import Credential, LeakReport
 
 
-def _leak_report(*, secret: str, source: str, request: HttpRequest | None) -> LeakReport:
+def _leak_report(*, secret: str, source: str, context: AuditContext | None) -> LeakReport:
     return LeakReport(
         secret_digest=keys.digest(secret),
         source=source[:500],
-        reporter_ip=client_ip(request),
-        reporter_user_agent=request.META.get("HTTP_USER_AGENT", "")[:255] if request is not None else "",
+        reporter_ip=context.actor_address if context else None,
+        reporter_user_agent=context.user_agent if context else "",
     )
 
 
-def record_leak_report(*, secret: str, source: str = "", request: HttpRequest | None = None) -> LeakReport:
-    report = _leak_report(secret=secret, source=source, request=request)
+def record_leak_report(*, secret: str, source: str = "", context: AuditContext | None = None) -> LeakReport:
+    report = _leak_report(secret=secret, source=source, context=context)
     report.save()
     return report
 
 
 @transaction.atomic
-def record_found_secrets(*, found: list[tuple[str, str]], request: HttpRequest) -> tuple[list[LeakReport], set[str]]:
+def record_found_secrets(*, found: list[tuple[str, str]], context: AuditContext) -> tuple[list[LeakReport], set[str]]:
     """A secret scanner's batch of (secret, source), up to 1,000 at a time and answered within
     seconds: one query tells which are ours (their digests are returned), a bulk insert stores
     them all. Misses are stored already processed; matches are left to process_leak_report, once the
     answer is sent."""
-    reports = [_leak_report(secret=secret, source=source, request=request) for secret, source in found]
+    reports = [_leak_report(secret=secret, source=source, context=context) for secret, source in found]
     candidates = {keys.digest(secret) for secret, _ in found if keys.is_well_formed(secret)}
     ours = set(Credential.objects.filter(secret_digest__in=candidates).values_list("secret_digest", flat=True))
     now = timezone.now()

@@ -9,16 +9,14 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl, unquote_plus
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from accounts import audit
-from accounts.audit import client_ip
+from accounts.audit import AuditContext, client_ip
 from config.logs import security_event
 from credentials import keys, services, signing, throttling, tokens, usage
-from credentials.models import Credential, RevokedToken
+from credentials.models import Credential
 from credentials.scopes import SCOPES, format_scope, parse_scope
 from credentials.verify import (
     address_refusal,
@@ -112,24 +110,6 @@ def _spend_failure(request: HttpRequest, error: OAuthError, client_id: str = "")
     return error
 
 
-def _note_failure(request: HttpRequest, client_id: str) -> None:
-    """The real client's usage shows the failure, and Activity one entry per client per minute."""
-    if not keys.CLIENT_ID_PATTERN.fullmatch(client_id):
-        return
-    credential = Credential.objects.select_related("membership__account").filter(client_id=client_id).first()
-    if credential is not None:
-        usage.record_failure(credential.pk, None, client_ip(request), "Wrong client secret at the token endpoint.")
-    if credential is not None and cache.add(f"auth-failure-logged:{client_id}", 1, timeout=60):
-        audit.record(
-            account=credential.membership.account,
-            actor=None,
-            action="client.authentication_failed",
-            target=f"{credential.name} ({client_id}); repeats within a minute are not listed",
-            subject=credential.membership.user,
-            request=request,
-        )
-
-
 def authenticate_client(request: HttpRequest, params: dict[str, str]) -> Credential:
     """client_secret_basic or client_secret_post, never both (RFC 6749 §2.3.1)."""
     basic = _basic_credentials(request)
@@ -145,7 +125,7 @@ def authenticate_client(request: HttpRequest, params: dict[str, str]) -> Credent
         raise _spend_failure(request, _invalid_client())
     credential = credential_for_client(client_id, secret)
     if credential is None:
-        _note_failure(request, client_id)
+        services.record_failed_client_authentication(client_id=client_id, context=AuditContext.from_request(request))
         raise _spend_failure(request, _invalid_client(), client_id)
     problem = refusal(credential) or address_refusal(credential, client_ip(request), None)
     if problem is not None:
@@ -182,13 +162,7 @@ def token(request: HttpRequest) -> JsonResponse:
         return error.response()
     issued = tokens.issue(credential, scopes)
     record_use(credential, client_ip(request))
-    audit.record(
-        account=credential.membership.account,
-        actor=credential.membership.user,
-        action="token.issued",
-        target=f"{credential.name} ({credential.client_id}) scope={issued.scope}",
-        request=request,
-    )
+    services.record_token_issued(credential=credential, scope=issued.scope, context=AuditContext.from_request(request))
     body = {
         "access_token": issued.value,
         "token_type": "Bearer",
@@ -226,21 +200,16 @@ def revoke(request: HttpRequest) -> JsonResponse:
     except OAuthError as error:
         return error.response()
     if keys.is_well_formed(value) and hmac.compare_digest(keys.digest(value), credential.secret_digest):
-        services.revoke_own_secret(credential=credential, request=request)
+        services.revoke_own_secret(credential=credential, context=AuditContext.from_request(request))
         return JsonResponse({}, headers=NO_STORE)
     claims = _verified_claims(value)
     if claims is not None and claims["client_id"] == credential.client_id:
-        _, created = RevokedToken.objects.get_or_create(
-            jti=claims["jti"], defaults={"expires_at": datetime.fromtimestamp(claims["exp"], tz=UTC)}
+        services.revoke_access_token(
+            credential=credential,
+            jti=claims["jti"],
+            expires_at=datetime.fromtimestamp(claims["exp"], tz=UTC),
+            context=AuditContext.from_request(request),
         )
-        if created:
-            audit.record(
-                account=credential.membership.account,
-                actor=credential.membership.user,
-                action="token.revoked",
-                target=f"{credential.name} ({credential.client_id}) jti={claims['jti']}",
-                request=request,
-            )
     return JsonResponse({}, headers=NO_STORE)
 
 

@@ -33,6 +33,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.audit import AuditContext
 from config.logs import security_event
 from config.parsers import refused_string
 from credentials import leaks, throttling
@@ -220,7 +221,7 @@ class GitHubSecretScanning(APIView):
         matches = SecretScanningMatchInput(data=_signed_json(request.body), many=True, max_length=MAX_MATCHES)  # type: ignore[call-arg]  # a ListSerializer argument
         matches.is_valid(raise_exception=True)
         found = [(match["token"], match["url"]) for match in matches.validated_data]
-        reports, ours = leaks.record_found_secrets(found=found, request=request)
+        reports, ours = leaks.record_found_secrets(found=found, context=AuditContext.from_request(request))
         labels = [
             {
                 "token_hash": report.secret_digest,

@@ -9,22 +9,24 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import apnumber
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Greatest
-from django.http import HttpRequest
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import audit
+from accounts.audit import AuditContext
 from accounts.models import MAX_POLICY_DAYS, MIN_POLICY_DAYS, Account, Membership, User
+from config.links import absolute_url
 from credentials import allowlist, keys, lineage, models, regions, usage
 from credentials.access import own_credential_or_404
 from credentials.lineage import Ceiling
-from credentials.models import EXPIRY_CHOICES, MAX_CREDENTIALS, SLOTS, Credential
+from credentials.models import EXPIRY_CHOICES, MAX_CREDENTIALS, SLOTS, Credential, RevokedToken
 from credentials.scopes import DEFAULT_PERMISSIONS, SCOPES, levels_from_permissions, permissions_from_levels
 
 logger = logging.getLogger(__name__)
@@ -121,10 +123,12 @@ def _name_taken_error(name: str) -> ValidationError:
     return ValidationError({"name": f"You already have a credential named {name}. Choose another name."})
 
 
-def _record_own(membership: Membership, action: str, credential: Credential, request, detail: str = "") -> None:
+def _record_own(
+    membership: Membership, action: str, credential: Credential, context: AuditContext | None, detail: str = ""
+) -> None:
     """An Activity entry for something a member did to their own credential."""
     target = f"{credential.name} ({credential.client_id})" + (f"; {detail}" if detail else "")
-    audit.record(account=membership.account, actor=membership.user, action=action, target=target, request=request)
+    audit.record(account=membership.account, actor=membership.user, action=action, target=target, context=context)
 
 
 def list_credentials(membership: Membership):
@@ -241,7 +245,7 @@ def generate_credential(
     allowed_ips=DEFAULT,
     allowed_ips_mode=DEFAULT,
     ceiling: Ceiling | None = None,
-    request: HttpRequest | None = None,
+    context: AuditContext | None = None,
 ) -> tuple[Credential, str]:
     """Create a credential and return its secret, the only time the secret exists in plain text.
 
@@ -289,7 +293,7 @@ def generate_credential(
                 )
         except IntegrityError:
             continue
-        _record_own(membership, "credential.created", credential, request, detail=_describe_choices(credential))
+        _record_own(membership, "credential.created", credential, context, detail=_describe_choices(credential))
         return credential, secret
     raise CredentialLimitReached(credential_quota(membership))
 
@@ -316,7 +320,7 @@ def delete_credential(
     client_id: str,
     confirm_name: str | None = None,
     bearer: Credential | None = None,
-    request: HttpRequest | None = None,
+    context: AuditContext | None = None,
 ) -> Credential:
     """Delete one of the member's own credentials and its descendants; they stop working at once.
 
@@ -328,17 +332,66 @@ def delete_credential(
     if confirm_name is not None and confirm_name.strip() != credential.name:
         raise ValidationError({"name": f"Type the secret name {credential.name} exactly to confirm."})
     for gone in _remove_with_descendants(credential):
-        _record_own(membership, "credential.deleted", gone, request, detail=_went_with(gone, credential))
+        _record_own(membership, "credential.deleted", gone, context, detail=_went_with(gone, credential))
     return credential
 
 
 @transaction.atomic
-def revoke_own_secret(*, credential: Credential, request: HttpRequest | None = None) -> Credential:
+def revoke_own_secret(*, credential: Credential, context: AuditContext | None = None) -> Credential:
     """RFC 7009 with the client secret itself as the token: as Delete does, descendants included."""
     for gone in _remove_with_descendants(credential):
         detail = _went_with(gone, credential) or "its client secret was revoked at the revocation endpoint"
-        _record_own(credential.membership, "credential.deleted", gone, request, detail=detail)
+        _record_own(credential.membership, "credential.deleted", gone, context, detail=detail)
     return credential
+
+
+@transaction.atomic
+def revoke_access_token(
+    *, credential: Credential, jti: str, expires_at: datetime, context: AuditContext | None = None
+) -> None:
+    """RFC 7009 for one of the client's access tokens: its jti stays listed until the token would
+    have expired anyway. Revoking it again changes nothing and logs nothing."""
+    _, created = RevokedToken.objects.get_or_create(jti=jti, defaults={"expires_at": expires_at})
+    if created:
+        audit.record(
+            account=credential.membership.account,
+            actor=credential.membership.user,
+            action="token.revoked",
+            target=f"{credential.name} ({credential.client_id}) jti={jti}",
+            context=context,
+        )
+
+
+def record_token_issued(*, credential: Credential, scope: str, context: AuditContext | None = None) -> None:
+    """Every access token issued shows in Activity, with the scope it carries."""
+    audit.record(
+        account=credential.membership.account,
+        actor=credential.membership.user,
+        action="token.issued",
+        target=f"{credential.name} ({credential.client_id}) scope={scope}",
+        context=context,
+    )
+
+
+def record_failed_client_authentication(*, client_id: str, context: AuditContext) -> None:
+    """A wrong secret for a real client shows in its usage every time, and in Activity at most once
+    a minute per client, so a guessing attacker cannot flood the log. Anything that is not a
+    well-formed client ID (perhaps a secret pasted in the wrong field) is not looked up."""
+    if not keys.CLIENT_ID_PATTERN.fullmatch(client_id):
+        return
+    credential = Credential.objects.select_related("membership__account").filter(client_id=client_id).first()
+    if credential is None:
+        return
+    usage.record_failure(credential.pk, None, context.actor_address, "Wrong client secret at the token endpoint.")
+    if cache.add(f"auth-failure-logged:{client_id}", 1, timeout=60):
+        audit.record(
+            account=credential.membership.account,
+            actor=None,
+            action="client.authentication_failed",
+            target=f"{credential.name} ({client_id}); repeats within a minute are not listed",
+            subject=credential.membership.user,
+            context=context,
+        )
 
 
 @transaction.atomic
@@ -346,7 +399,7 @@ def revoke_credential(
     *,
     by: User | None,
     credential: Credential,
-    request: HttpRequest | None = None,
+    context: AuditContext | None = None,
     action: str = "credential.revoked",
     why: str = "",
     email_member: bool = True,
@@ -364,7 +417,7 @@ def revoke_credential(
             action=action,
             target=f"{gone.name} ({gone.client_id}) of {member.email}" + (f"; {detail}" if detail else ""),
             subject=member,
-            request=request,
+            context=context,
         )
     if email_member and by != member:
         transaction.on_commit(lambda: _email_revoked(family))
@@ -372,7 +425,7 @@ def revoke_credential(
 
 
 def disable_credential(
-    *, credential: Credential, by: User | None, reason: str, request: HttpRequest | None = None
+    *, credential: Credential, by: User | None, reason: str, context: AuditContext | None = None
 ) -> list[Credential]:
     """Stop a credential and its descendants without deleting them; the member may enable them
     again. Returns those this call disabled (empty when all already were): the conditional UPDATE
@@ -398,7 +451,7 @@ def disable_credential(
                 action="credential.disabled",
                 target=f"{target.name} ({target.client_id}) of {member.email}: {why}",
                 subject=member,
-                request=request,
+                context=context,
             )
         if changed_now and by != member:
             transaction.on_commit(lambda: _email_disabled(changed_now, reason))
@@ -406,7 +459,7 @@ def disable_credential(
 
 
 def enable_credential(
-    *, membership: Membership, client_id: str, bearer: Credential | None = None, request: HttpRequest | None = None
+    *, membership: Membership, client_id: str, bearer: Credential | None = None, context: AuditContext | None = None
 ) -> Credential:
     """Only the credential's member turns it back on (a bearer caller only its descendants, since
     a disabled credential authenticates nothing); that restarts the unused clock."""
@@ -419,7 +472,7 @@ def enable_credential(
         now = timezone.now()
         Credential.objects.filter(pk=credential.pk).update(disabled_at=None, disabled_reason="", enabled_at=now)
         credential.disabled_at, credential.disabled_reason, credential.enabled_at = None, "", now
-        _record_own(membership, "credential.enabled", credential, request)
+        _record_own(membership, "credential.enabled", credential, context)
     return credential
 
 
@@ -430,7 +483,7 @@ def set_credential_policies(
     max_lifetime_days: int | None,
     disable_unused_after_days: int | None,
     operator: User | None = None,
-    request: HttpRequest | None = None,
+    context: AuditContext | None = None,
 ) -> Account:
     """`operator` is a staff user acting for the owner in the admin; the activity log then names them."""
     for value, label in ((max_lifetime_days, "lifetime"), (disable_unused_after_days, "unused period")):
@@ -447,7 +500,7 @@ def set_credential_policies(
         actor=operator or owner.user,
         action="account.credential_policies_changed",
         target=account.credential_policies + (" (by an operator)" if operator else ""),
-        request=request,
+        context=context,
     )
     return account
 
@@ -554,7 +607,7 @@ def enforce_credential_policies(now: datetime | None = None) -> dict[str, int]:
 
 
 def _portal_url(name: str, **query: str) -> str:
-    url = settings.OAUTH_ISSUER + reverse(name)
+    url = absolute_url(reverse(name))
     return url + ("?" + "&".join(f"{key}={value}" for key, value in query.items()) if query else "")
 
 

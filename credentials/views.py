@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import access
+from accounts.audit import AuditContext
 from accounts.models import Account, Membership, User
 from credentials import charts, lineage, services, usage
 from credentials.access import account_credential_or_404, own_credential_or_404, visible_credential_or_404
@@ -134,7 +135,7 @@ def generate(request: HttpRequest, membership: Membership) -> HttpResponse:
     if form.is_valid():
         try:
             credential, secret = services.generate_credential(
-                membership=membership, request=request, **form.service_kwargs()
+                membership=membership, context=AuditContext.from_request(request), **form.service_kwargs()
             )
         except ValidationError as error:
             form.add_service_error(error)
@@ -161,7 +162,10 @@ def delete(request: HttpRequest, membership: Membership, client_id: str) -> Http
     if request.method == "POST" and form.is_valid():
         try:
             deleted = services.delete_credential(
-                membership=membership, client_id=client_id, confirm_name=form.cleaned_data["name"], request=request
+                membership=membership,
+                client_id=client_id,
+                confirm_name=form.cleaned_data["name"],
+                context=AuditContext.from_request(request),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -182,7 +186,7 @@ def disable(request: HttpRequest, membership: Membership, client_id: str) -> Htt
     if request.method == "GET":
         return render(request, "credentials/disable.html", {"tab": "credentials", "credential": credential})
     disabled = services.disable_credential(
-        credential=credential, by=membership.user, reason=DISABLED_BY_MEMBER, request=request
+        credential=credential, by=membership.user, reason=DISABLED_BY_MEMBER, context=AuditContext.from_request(request)
     )
     went = and_made_with_it([target for target in disabled if target != credential])
     if credential in disabled:
@@ -207,7 +211,9 @@ def disable(request: HttpRequest, membership: Membership, client_id: str) -> Htt
 @access.member_required
 def enable(request: HttpRequest, membership: Membership, client_id: str) -> HttpResponse:
     try:
-        credential = services.enable_credential(membership=membership, client_id=client_id, request=request)
+        credential = services.enable_credential(
+            membership=membership, client_id=client_id, context=AuditContext.from_request(request)
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -220,7 +226,9 @@ def enable(request: HttpRequest, membership: Membership, client_id: str) -> Http
 def revoke(request: HttpRequest, membership: Membership, client_id: str) -> HttpResponse:
     credential = account_credential_or_404(membership, client_id)
     if request.method == "POST":
-        family = services.revoke_credential(by=cast(User, request.user), credential=credential, request=request)
+        family = services.revoke_credential(
+            by=cast(User, request.user), credential=credential, context=AuditContext.from_request(request)
+        )
         messages.success(
             request,
             f"Credential {credential.name} of {credential.membership.user.email} was revoked"
@@ -266,7 +274,9 @@ def policies(request: HttpRequest, membership: Membership) -> HttpResponse:
     form = policy_form(membership.account, request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         try:
-            services.set_credential_policies(owner=membership, request=request, **form.cleaned_data)
+            services.set_credential_policies(
+                owner=membership, context=AuditContext.from_request(request), **form.cleaned_data
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.audit import AuditContext
 from credentials.authentication import BearerAuthentication
 from credentials.verify import Principal
 from regional import services
@@ -156,7 +157,7 @@ class SshKeyList(RegionalView):
                 region=self.region,
                 name=data.validated_data["name"],
                 public_key=data.validated_data["ssh_public_key"],
-                request=request,
+                context=AuditContext.from_request(request),
             )
         except DjangoValidationError as error:
             raise APIValidationError(error.message_dict) from None
@@ -178,7 +179,9 @@ class SshKeyDetail(RegionalView):
     @extend_schema(operation_id="delete_ssh_public_key", summary="Delete an SSH public key", responses={204: None})
     def delete(self, request: Request, **kwargs) -> Response:
         try:
-            services.delete_ssh_key(principal=self.principal, key=self._key(kwargs), request=request)
+            services.delete_ssh_key(
+                principal=self.principal, key=self._key(kwargs), context=AuditContext.from_request(request)
+            )
         except services.Conflict as error:
             return _conflict(error)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -213,7 +216,10 @@ class InstanceList(RegionalView):
         data.is_valid(raise_exception=True)
         try:
             instance = services.create_instance(
-                principal=self.principal, region=self.region, request=request, **data.validated_data
+                principal=self.principal,
+                region=self.region,
+                context=AuditContext.from_request(request),
+                **data.validated_data,
             )
         except DjangoValidationError as error:
             raise APIValidationError(error.message_dict) from None
@@ -234,7 +240,9 @@ class InstanceDetail(RegionalView):
 
     @extend_schema(operation_id="delete_instance", summary="Delete an instance", responses={204: None})
     def delete(self, request: Request, **kwargs) -> Response:
-        services.delete_instance(principal=self.principal, instance=self._instance(kwargs), request=request)
+        services.delete_instance(
+            principal=self.principal, instance=self._instance(kwargs), context=AuditContext.from_request(request)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

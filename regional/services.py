@@ -5,9 +5,9 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 
 from accounts import audit
+from accounts.audit import AuditContext
 from accounts.models import Account
 from credentials.verify import Principal
 from regional.models import Instance, InstanceType, Region, SshPublicKey
@@ -29,13 +29,13 @@ def clean_name(name: str, field: str = "name") -> str:
     return name
 
 
-def _record(principal: Principal, action: str, resource, request: HttpRequest | None) -> None:
+def _record(principal: Principal, action: str, resource, context: AuditContext | None) -> None:
     audit.record(
         account=principal.account,
         actor=principal.user,
         action=action,
         target=f"{resource.name} ({resource.resource_id}) in {resource.region.slug}",
-        request=request,
+        context=context,
     )
 
 
@@ -48,7 +48,7 @@ def _within_quota(principal: Principal, region: Region, model, quota: int, thing
 
 @transaction.atomic
 def create_ssh_key(
-    *, principal: Principal, region: Region, name: str, public_key: str, request: HttpRequest | None = None
+    *, principal: Principal, region: Region, name: str, public_key: str, context: AuditContext | None = None
 ) -> SshPublicKey:
     name = clean_name(name)
     try:
@@ -70,17 +70,17 @@ def create_ssh_key(
             )
     except IntegrityError:
         raise Conflict(f"An SSH public key named {name} already exists in {region.slug}.") from None
-    _record(principal, "sshpublickey.created", key, request)
+    _record(principal, "sshpublickey.created", key, context)
     return key
 
 
 @transaction.atomic
-def delete_ssh_key(*, principal: Principal, key: SshPublicKey, request: HttpRequest | None = None) -> None:
+def delete_ssh_key(*, principal: Principal, key: SshPublicKey, context: AuditContext | None = None) -> None:
     users = list(key.instances.values_list("name", flat=True)[:5])
     if users:
         raise Conflict(f"The SSH public key {key.name} is used by instance(s) {', '.join(users)}. Delete them first.")
     key.delete()
-    _record(principal, "sshpublickey.deleted", key, request)
+    _record(principal, "sshpublickey.deleted", key, context)
 
 
 @transaction.atomic
@@ -92,7 +92,7 @@ def create_instance(
     instance_type: str,
     machine_image: str,
     ssh_public_key_names: list[str],
-    request: HttpRequest | None = None,
+    context: AuditContext | None = None,
 ) -> Instance:
     """Create an instance within the account's per-region quota; concurrent creations queue on the account row."""
     name = clean_name(name)
@@ -127,11 +127,11 @@ def create_instance(
     except IntegrityError:
         raise Conflict(f"An instance named {name} already exists in {region.slug}.") from None
     instance.ssh_public_keys.set(keys)
-    _record(principal, "instance.created", instance, request)
+    _record(principal, "instance.created", instance, context)
     return instance
 
 
 @transaction.atomic
-def delete_instance(*, principal: Principal, instance: Instance, request: HttpRequest | None = None) -> None:
+def delete_instance(*, principal: Principal, instance: Instance, context: AuditContext | None = None) -> None:
     instance.delete()
-    _record(principal, "instance.deleted", instance, request)
+    _record(principal, "instance.deleted", instance, context)

@@ -46,6 +46,20 @@ def test_invitation_flow_end_to_end(client, owner, invitee, mailoutbox):
     assert {"invitation.sent", "member.joined"} <= actions
 
 
+def test_the_link_is_on_the_public_url_whatever_host_the_request_came_in_on(client, owner, settings, mailoutbox):
+    settings.OAUTH_ISSUER = "https://caas.example.com"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "internal.example.net"]
+    client.force_login(owner.user)
+    expires_on = (timezone.localdate() + timedelta(days=7)).isoformat()
+    client.post(
+        reverse("accounts:grant_access"),
+        {"email": "someone@example.com", "expires_on": expires_on},
+        headers={"host": "internal.example.net"},
+    )
+    assert re.search(r"https://caas\.example\.com/invitations/[^/\s]+/", mailoutbox[0].body)
+    assert "internal.example.net" not in mailoutbox[0].body
+
+
 def test_the_token_is_not_stored_in_the_database(client, owner, mailoutbox):
     client.force_login(owner.user)
     grant(client, "someone@example.com")

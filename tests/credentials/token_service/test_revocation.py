@@ -44,3 +44,17 @@ def test_rfc_7009_a_client_cannot_revoke_another_clients_token(api, owner, membe
     other, other_secret = new_credential(owner, name="other")
     post_form(api, "/oauth2/revoke", {"token": token}, headers={"Authorization": basic(other.client_id, other_secret)})
     assert api.get(ME, headers=bearer(token)).status_code == 200
+
+
+def test_rfc_7009_revoking_a_token_is_logged_once_however_often_it_is_sent(api, member, member_credential):
+    from accounts.models import AuditEvent
+
+    credential, secret = member_credential
+    token = get_token(api, credential.client_id, secret)["access_token"]
+    for _ in range(2):
+        post_form(
+            api, "/oauth2/revoke", {"token": token}, headers={"Authorization": basic(credential.client_id, secret)}
+        )
+    event = AuditEvent.objects.get(action="token.revoked")
+    assert event.account == member.account and event.actor == member.user
+    assert credential.client_id in event.target
