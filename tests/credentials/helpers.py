@@ -73,3 +73,18 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+# Addresses inside and outside the allow-list (203.0.113.0/24) the least-privilege tests give.
+INSIDE, OUTSIDE = "203.0.113.7", "192.0.2.9"
+
+
+def mint(client, secret: str, **fields):
+    """POST /api/v1/credentials/ as a bearer, from an address inside the allow-lists these tests use."""
+    return client.post(
+        "/api/v1/credentials/",
+        {"name": "p-minted", **fields},
+        content_type="application/json",
+        headers=bearer(secret),
+        REMOTE_ADDR=INSIDE,
+    )

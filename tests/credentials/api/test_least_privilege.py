@@ -10,28 +10,14 @@ import pytest
 from credentials import services
 from credentials.lineage import CallerRevoked, Ceiling
 from credentials.models import Credential
-from tests.credentials.helpers import FULL_ACCESS, bearer, get_token, new_credential
-from tests.regional.conftest import seeded_region
+from tests.credentials.helpers import FULL_ACCESS, bearer, get_token, mint, new_credential
 
 URL = "/api/v1/credentials/"
 JSON = "application/json"
-INSIDE, OUTSIDE = "203.0.113.7", "192.0.2.9"
-
-
-@pytest.fixture
-def regions(db):
-    return [seeded_region(slug) for slug in ("us-region-1", "us-region-2", "us-region-3")]
 
 
 def instances(region: str, membership) -> str:
     return f"/regional/{region}/v1/cloudaccounts/{membership.account.cloud_account_id}/instances"
-
-
-def mint(client, secret: str, **fields):
-    """POST /api/v1/credentials/ as a bearer, from an address inside the allow-lists these tests use."""
-    return client.post(
-        URL, {"name": "p-minted", **fields}, content_type=JSON, headers=bearer(secret), REMOTE_ADDR=INSIDE
-    )
 
 
 # The escalation the issue reports, step by step.

@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
 from django.core import mail
 from django.utils import timezone
 
@@ -10,32 +9,10 @@ from accounts.models import AuditEvent
 from credentials import services
 from credentials.leaks import process_leak_report, record_leak_report
 from credentials.models import Credential
-from tests.credentials.helpers import bearer, new_credential
-from tests.regional.conftest import seeded_region
+from tests.credentials.helpers import bearer, mint, new_credential
 
 URL = "/api/v1/credentials/"
 JSON = "application/json"
-INSIDE, OUTSIDE = "203.0.113.7", "192.0.2.9"
-
-
-@pytest.fixture
-def regions(db):
-    return [seeded_region(slug) for slug in ("us-region-1", "us-region-2", "us-region-3")]
-
-
-def mint(client, secret: str, **fields):
-    """POST /api/v1/credentials/ as a bearer, from an address inside the allow-lists these tests use."""
-    return client.post(
-        URL, {"name": "p-minted", **fields}, content_type=JSON, headers=bearer(secret), REMOTE_ADDR=INSIDE
-    )
-
-
-@pytest.fixture
-def family(api, member, regions):
-    """A parent made by the member, its child made with the parent's secret: (parent, secret), (child, secret)."""
-    parent, parent_secret = new_credential(member, name="parent")
-    body = mint(api, parent_secret, name="child").json()
-    return (parent, parent_secret), (Credential.objects.get(client_id=body["client_id"]), body["client_secret"])
 
 
 def test_a_bearer_sees_only_itself_and_its_descendants(api, family):

@@ -1,18 +1,10 @@
 """Usage says which permissions and regions were used, and narrower choices keep only those."""
 
-import pytest
-
 from credentials import services, usage
 from tests.credentials.helpers import bearer, new_credential
-from tests.regional.conftest import seeded_region
 
 URL = "/api/v1/credentials/"
 JSON = "application/json"
-
-
-@pytest.fixture
-def regions(db):
-    return [seeded_region(slug) for slug in ("us-region-1", "us-region-2", "us-region-3")]
 
 
 def instances(region: str, membership) -> str:

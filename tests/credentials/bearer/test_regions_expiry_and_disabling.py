@@ -9,16 +9,10 @@ from django.test import Client
 
 from credentials import services
 from tests.credentials.helpers import basic, bearer, get_token, new_credential, post_form
-from tests.regional.conftest import seeded_region
 
 
 def regional(slug: str, account) -> str:
     return f"/regional/{slug}/v1/cloudaccounts/{account.cloud_account_id}/instancetypes"
-
-
-@pytest.fixture
-def regions(db):
-    return [seeded_region(slug) for slug in ("us-region-1", "us-region-2", "us-region-3")]
 
 
 @pytest.fixture

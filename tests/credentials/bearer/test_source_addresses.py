@@ -1,11 +1,10 @@
 """Source-address allow-lists, enforced or reported, as a bearer caller meets them."""
 
 from credentials.models import CredentialUsage
-from tests.credentials.helpers import basic, bearer, new_credential, post_form
+from tests.credentials.helpers import INSIDE, OUTSIDE, basic, bearer, new_credential, post_form
 
 URL = "/api/v1/credentials/"
 JSON = "application/json"
-INSIDE, OUTSIDE = "203.0.113.7", "192.0.2.9"
 
 
 def instance_types(region: str, membership) -> str:

@@ -11,15 +11,11 @@ from accounts.models import AuditEvent
 from credentials.models import Credential
 from credentials.services import TAKES_EFFECT, disable_credential, generate_credential
 from tests.credentials.helpers import bearer
-from tests.regional.conftest import seeded_region
 
 LIST = reverse("credentials:list")
 GENERATE = reverse("credentials:generate")
 
-
-@pytest.fixture(autouse=True)
-def regions(db):
-    return seeded_region("us-region-1"), seeded_region("us-region-2")
+pytestmark = pytest.mark.usefixtures("regions")
 
 
 def successor_url(credential) -> str:

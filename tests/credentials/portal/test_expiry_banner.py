@@ -8,15 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from credentials.services import ROTATION_HELP, generate_credential
-from tests.regional.conftest import seeded_region
 
 LIST = reverse("credentials:list")
 GENERATE = reverse("credentials:generate")
 
-
-@pytest.fixture(autouse=True)
-def regions(db):
-    return seeded_region("us-region-1"), seeded_region("us-region-2")
+pytestmark = pytest.mark.usefixtures("regions")
 
 
 def successor_url(credential) -> str:

@@ -14,7 +14,6 @@ from credentials.models import Credential
 from credentials.scopes import ALL_SCOPES, AREA_HELP, LEGACY_LABEL
 from credentials.services import ROTATION_HELP, TAKES_EFFECT, generate_credential
 from tests.credentials.helpers import generate_in_portal, nonce_from
-from tests.regional.conftest import seeded_region
 
 LIST = reverse("credentials:list")
 GENERATE = reverse("credentials:generate")
@@ -22,10 +21,7 @@ EVERYTHING = sorted(ALL_SCOPES)
 NO_PERMISSION = "Give the credential at least one permission."
 NARROWER_OFFER = "Generate a narrower successor"
 
-
-@pytest.fixture(autouse=True)
-def regions(db):
-    return seeded_region("us-region-1"), seeded_region("us-region-2")
+pytestmark = pytest.mark.usefixtures("regions")
 
 
 def checked(content: str, name: str) -> list[str]:

@@ -4,15 +4,11 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from tests.regional.conftest import seeded_region
 
 LIST = reverse("credentials:list")
 POLICIES = reverse("credentials:policies")
 
-
-@pytest.fixture(autouse=True)
-def regions(db):
-    return seeded_region("us-region-1"), seeded_region("us-region-2")
+pytestmark = pytest.mark.usefixtures("regions")
 
 
 def test_the_owner_sees_the_policy_form_with_its_explanation(owner_client):

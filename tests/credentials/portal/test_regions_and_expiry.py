@@ -9,15 +9,11 @@ from django.utils import timezone
 
 from credentials.models import Credential
 from tests.credentials.helpers import generate_in_portal
-from tests.regional.conftest import seeded_region
 
 GENERATE = reverse("credentials:generate")
 CAP_ERROR = "The account owner allows credentials to live at most 60 days."
 
-
-@pytest.fixture(autouse=True)
-def regions(db):
-    return seeded_region("us-region-1"), seeded_region("us-region-2")
+pytestmark = pytest.mark.usefixtures("regions")
 
 
 def cap(account, days=60):

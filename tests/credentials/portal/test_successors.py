@@ -8,14 +8,10 @@ from django.urls import reverse
 from credentials.models import Credential
 from credentials.services import ROTATION_HELP, generate_credential
 from tests.credentials.helpers import generate_in_portal
-from tests.regional.conftest import seeded_region
 
 GENERATE = reverse("credentials:generate")
 
-
-@pytest.fixture(autouse=True)
-def regions(db):
-    return seeded_region("us-region-1"), seeded_region("us-region-2")
+pytestmark = pytest.mark.usefixtures("regions")
 
 
 def successor_url(credential) -> str:

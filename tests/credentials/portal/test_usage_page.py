@@ -5,12 +5,8 @@ from django.urls import reverse
 
 from credentials.services import generate_credential
 from tests.credentials.helpers import bearer
-from tests.regional.conftest import seeded_region
 
-
-@pytest.fixture(autouse=True)
-def regions(db):
-    return seeded_region("us-region-1"), seeded_region("us-region-2")
+pytestmark = pytest.mark.usefixtures("regions")
 
 
 def url(name, credential) -> str:

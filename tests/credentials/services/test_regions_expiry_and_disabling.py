@@ -9,12 +9,6 @@ from django.utils import timezone
 
 from credentials import services
 from credentials.models import Credential
-from tests.regional.conftest import seeded_region
-
-
-@pytest.fixture
-def regions(db):
-    return [seeded_region(slug) for slug in ("us-region-1", "us-region-2", "us-region-3")]
 
 
 def test_regions_are_stored_sorted_and_unknown_ones_refused(member, regions):

@@ -3,29 +3,14 @@
 from datetime import timedelta
 
 import jwt
-import pytest
 from django.utils import timezone
 
 from accounts.models import AuditEvent
 from credentials.models import Credential
 from tests.credentials.helpers import basic, bearer, get_token, new_credential, post_form
-from tests.regional.conftest import seeded_region
 
 URL = "/api/v1/credentials/"
 JSON = "application/json"
-INSIDE, OUTSIDE = "203.0.113.7", "192.0.2.9"
-
-
-@pytest.fixture
-def regions(db):
-    return [seeded_region(slug) for slug in ("us-region-1", "us-region-2", "us-region-3")]
-
-
-def mint(client, secret: str, **fields):
-    """POST /api/v1/credentials/ as a bearer, from an address inside the allow-lists these tests use."""
-    return client.post(
-        URL, {"name": "p-minted", **fields}, content_type=JSON, headers=bearer(secret), REMOTE_ADDR=INSIDE
-    )
 
 
 def test_the_token_endpoint_grants_only_within_the_permissions(api, member):
@@ -49,14 +34,6 @@ def test_introspection_reports_the_tokens_scope(api, member):
         api, "/oauth2/introspect", {"token": token}, headers={"Authorization": basic(credential.client_id, secret)}
     ).json()
     assert body["active"] is True and body["scope"] == "compute:read"
-
-
-@pytest.fixture
-def family(api, member, regions):
-    """A parent made by the member, its child made with the parent's secret: (parent, secret), (child, secret)."""
-    parent, parent_secret = new_credential(member, name="parent")
-    body = mint(api, parent_secret, name="child").json()
-    return (parent, parent_secret), (Credential.objects.get(client_id=body["client_id"]), body["client_secret"])
 
 
 # Tokens never outlive their credential.
