@@ -32,6 +32,20 @@ def ascii_column(path: str, description: str):
     return column
 
 
+class ReadOnly:
+    """No add, change or delete form: these rows change only through the services (the admin's
+    actions call them), which keep the rules and write the audit event."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
@@ -56,22 +70,13 @@ def owner_of(account: Account) -> Membership:
     return owner
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnly, admin.TabularInline):
     """Read-only: people join by invitation and leave through remove_member (the Memberships list's action)."""
 
     model = Membership
     extra = 0
     fields = ("user", "role", "created_at")
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Account)
@@ -148,7 +153,7 @@ class AccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnly, admin.ModelAdmin):
     """Read-only: people join by invitation and leave through remove_member, which keeps the owner and
     writes the activity event."""
 
@@ -157,15 +162,6 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "account__name", "account__cloud_account_id"]
     list_select_related = ["user", "account"]
     actions = ["remove_selected"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_remove_permission(self, request) -> bool:
         return request.user.has_perm("accounts.delete_membership")
@@ -219,7 +215,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnly, admin.ModelAdmin):
     """The activity log is evidence: operators can read it, never change it."""
 
     list_display = [
@@ -234,12 +230,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["actor_email", "target", "account__cloud_account_id"]
     list_select_related = ["account"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

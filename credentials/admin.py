@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from accounts.admin import ReadOnly
 from accounts.audit import AuditContext
 from credentials import services, usage
 from credentials.models import Credential, Status
@@ -30,7 +31,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Credential)
-class CredentialAdmin(admin.ModelAdmin):
+class CredentialAdmin(ReadOnly, admin.ModelAdmin):
     """Operators can find, disable and revoke credentials; nobody can add one here or see a digest."""
 
     list_display = [
@@ -108,15 +109,6 @@ class CredentialAdmin(admin.ModelAdmin):
         since = timezone.now() - usage.WINDOW
         totals = credential.usage.filter(hour__gte=since).aggregate(requests=Sum("requests"), failures=Sum("failures"))
         return f"{totals['requests'] or 0} requests, {totals['failures'] or 0} refused"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_revoke_permission(self, request) -> bool:
         return request.user.has_perm("credentials.delete_credential")
