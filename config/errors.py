@@ -23,6 +23,9 @@ def api_exception_handler(exc, context):
         response.data = {"error": oauth_error, "error_description": str(exc.detail), "detail": str(exc.detail)}
     return response
 
+    retry_after = getattr(exc, "retry_after", None)
+    if response is not None and retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if wants_json(request):

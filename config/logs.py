@@ -71,7 +71,7 @@ def request_id(request: HttpRequest) -> str:
 
 def _account(request: HttpRequest, principal) -> str | None:
     if principal is not None:
-        return principal.account.cloud_account_id
+        return principal.cloud_account_id
     membership = getattr(request, "_active_membership", None)  # cached by accounts.access, if a view asked
     return membership.account.cloud_account_id if membership is not None else None
 

@@ -272,7 +272,47 @@ REGIONAL_SSH_KEY_QUOTA = int(os.environ.get("REGIONAL_SSH_KEY_QUOTA", "50"))
 
 # OAuth 2.0 token service (credentials/oauth.py). The issuer is the public base URL of this service.
 # Required outside DEBUG, and https unless on loopback (config/checks.py).
-OAUTH_ISSUER = os.environ.get("OAUTH_ISSUER", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+# Where the regional services run (README § Scaling). all: one process serves everything, the
+# default; console: everything but the regional services; regional: one region's services only,
+# on a database of its own, verifying tokens offline and following the console's revocation feed.
+CAAS_ROLE = os.environ.get("CAAS_ROLE", "all")
+if CAAS_ROLE not in {"all", "console", "regional"}:
+    raise ImproperlyConfigured(f"CAAS_ROLE={CAAS_ROLE!r}: choose all, console or regional.")
+CAAS_REGION = os.environ.get("CAAS_REGION", "")
+CAAS_CONSOLE_URL = os.environ.get("CAAS_CONSOLE_URL", "").rstrip("/")
+CAAS_REGION_KEY = os.environ.get("CAAS_REGION_KEY", "")
+# A region trusts a client secret's cached answer this long; the revocation feed evicts it at once.
+CAAS_SECRET_CACHE_SECONDS = int(os.environ.get("CAAS_SECRET_CACHE_SECONDS", "60"))
+# A region that has not heard from the feed for this long answers 503 until it hears again.
+CAAS_REVOCATION_MAX_STALENESS = int(os.environ.get("CAAS_REVOCATION_MAX_STALENESS", "60"))
+# The longest the console holds a region's long poll open with nothing to say.
+CAAS_FEED_WAIT_SECONDS = int(os.environ.get("CAAS_FEED_WAIT_SECONDS", "20"))
+if CAAS_ROLE == "regional":
+    for _name in ("CAAS_REGION", "CAAS_CONSOLE_URL", "CAAS_REGION_KEY"):
+        if not globals()[_name]:
+            raise ImproperlyConfigured(f"CAAS_ROLE=regional needs {_name}: see README § Scaling.")
+    ROOT_URLCONF = "config.regional_urls"
+    # The portal, the admin and sign-in live at the console; the models stay importable.
+    INSTALLED_APPS = [
+        app
+        for app in INSTALLED_APPS
+        if not app.startswith(("allauth", "django.contrib.admin", "django.contrib.sessions", "django.contrib.messages"))
+    ]
+    DATABASE_ROUTERS = ["config.routers.RegionalDatabase"]
+    # No sessions, cookies or forms: bearer requests only.
+    MIDDLEWARE = [
+        "config.logs.RequestLogMiddleware",
+        "django.middleware.security.SecurityMiddleware",
+        "config.middleware.ContentSecurityPolicyMiddleware",
+        "config.middleware.RefuseNulMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "credentials.authentication.RateLimitHeadersMiddleware",
+    ]
+    REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = ["regional.edge.authentication.RegionalBearerAuthentication"]
+
+OAUTH_ISSUER = os.environ.get(
+    "OAUTH_ISSUER", CAAS_CONSOLE_URL if CAAS_ROLE == "regional" else "http://127.0.0.1:8000" if DEBUG else ""
+).rstrip("/")
 OAUTH_AUDIENCE = os.environ.get("OAUTH_AUDIENCE", f"{OAUTH_ISSUER}/regional")
 OAUTH_ACCESS_TOKEN_LIFETIME = int(os.environ.get("OAUTH_ACCESS_TOKEN_LIFETIME", "3600"))
 # RS256 (RFC 9068's mandatory algorithm), ES256 or Ed25519 (RFC 9864). Changing it pre-publishes a

@@ -31,6 +31,7 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
+    path("", include("credentials.federation.urls")),
 ]
 
 handler400 = "config.errors.bad_request"

@@ -225,3 +225,44 @@ class CredentialFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.credential_id} {self.at:%Y-%m-%d %H:%M} {self.reason}"
+
+
+class RegionKey(models.Model):
+    """What a region deployed on its own (CAAS_ROLE=regional) authenticates to the console with.
+    Shown once by `manage.py issue_region_key`; only its digest is kept. A region may hold two
+    while one replaces the other."""
+
+    region = models.ForeignKey("regional.Region", on_delete=models.CASCADE, related_name="keys")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(max_length=8, editable=False, help_text="The key's last characters.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["region", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.region} key …{self.hint}"
+
+
+class Revocation(models.Model):
+    """One entry of the feed that regions follow (credentials/federation/revocations.py): either
+    every token of `client_id` issued up to `at` and its cached secret stop working, or the one
+    access token `jti` does. Written in the transaction that revokes, so a region sees it only
+    once that has committed; kept as long as an access token lives."""
+
+    client_id = models.CharField(max_length=40, blank=True)
+    jti = models.CharField(max_length=64, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(client_id="") & ~models.Q(jti="")) | (~models.Q(client_id="") & models.Q(jti="")),
+                name="revocation_names_a_client_or_a_token",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.client_id or f"jti={self.jti}"

@@ -25,6 +25,7 @@ from accounts.models import MAX_POLICY_DAYS, MIN_POLICY_DAYS, Account, Membershi
 from config.links import absolute_url
 from credentials import allowlist, keys, lineage, models, regions, usage
 from credentials.access import own_credential_or_404
+from credentials.federation import revocations
 from credentials.lineage import Ceiling
 from credentials.models import EXPIRY_CHOICES, MAX_CREDENTIALS, SLOTS, Credential, RevokedToken
 from credentials.scopes import DEFAULT_PERMISSIONS, SCOPES, levels_from_permissions, permissions_from_levels
@@ -353,6 +354,7 @@ def revoke_access_token(
     have expired anyway. Revoking it again changes nothing and logs nothing."""
     _, created = RevokedToken.objects.get_or_create(jti=jti, defaults={"expires_at": expires_at})
     if created:
+        revocations.publish_token(jti)
         audit.record(
             account=credential.membership.account,
             actor=credential.membership.user,
@@ -453,6 +455,7 @@ def disable_credential(
                 subject=member,
                 context=context,
             )
+        revocations.publish_clients([target.client_id for target in changed_now])
         if changed_now and by != member:
             transaction.on_commit(lambda: _email_disabled(changed_now, reason))
     return changed_now

@@ -50,9 +50,18 @@ def issue(credential: Credential, scopes: frozenset[str]) -> IssuedToken:
         "client_id": credential.client_id,
         "cloud_account_id": credential.membership.account.cloud_account_id,
         "scope": scope,
+        "email": credential.membership.user.email,
+        **limits(credential),
     }
     value = jwt.encode(claims, private, algorithm=key.algorithm, headers={"kid": key.kid, "typ": TOKEN_TYPE})
     return IssuedToken(value=value, expires_in=lifetime, scope=scope, jti=jti)
+
+
+def limits(credential: Credential) -> dict:
+    """What a region checks offline besides scope, audience and expiry: the source addresses."""
+    if not credential.allowed_ips:
+        return {}
+    return {"allowed_ips": list(credential.allowed_ips), "allowed_ips_mode": credential.allowed_ips_mode}
 
 
 def audience(regions: list[str]):
@@ -81,15 +90,17 @@ def _check_audience(claims: dict) -> None:
         raise InvalidToken("The access token is not meant for this service.")
 
 
-def decode(token: str) -> dict:
-    """Verified claims, or InvalidToken. Checks type, key, signature, issuer, audience and expiry."""
+def decode(token: str, key_for=keyring.verifying_key) -> dict:
+    """Verified claims, or InvalidToken. Checks type, key, signature, issuer, audience and expiry.
+    `key_for(kid)` gives the key (with its `algorithm` and `public` half): the console's own, or
+    a region's copy of the JWKS (regional/edge/state.py)."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
         raise InvalidToken("The access token is malformed.") from None
     if str(header.get("typ", "")).lower() not in {TOKEN_TYPE, f"application/{TOKEN_TYPE}"}:
         raise InvalidToken("The token is not an access token.")
-    key = keyring.verifying_key(str(header.get("kid", "")))
+    key = key_for(str(header.get("kid", "")))
     if key is None:
         raise InvalidToken("The access token was signed by an unknown key.")
     try:

@@ -34,7 +34,7 @@ NARROWING_WINDOW = timedelta(days=30)
 
 
 @dataclass
-class _Failure:
+class Failure:
     at: datetime
     ip: str | None
     region: str
@@ -45,7 +45,7 @@ class UsageBuffer:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: dict[tuple[int, datetime, str, str], list[int]] = defaultdict(lambda: [0, 0])
-        self._failures: dict[int, deque[_Failure]] = defaultdict(lambda: deque(maxlen=FAILURES_BUFFERED))
+        self._failures: dict[int, deque[Failure]] = defaultdict(lambda: deque(maxlen=FAILURES_BUFFERED))
         self._since: float | None = None
 
     def count(
@@ -54,7 +54,7 @@ class UsageBuffer:
         region: str | None,
         permission: str = "",
         *,
-        failure: _Failure | None = None,
+        failure: Failure | None = None,
         counted: bool = True,
     ) -> None:
         """One request (or, with `failure`, one refusal); `counted=False` only keeps the failure's note."""
@@ -93,13 +93,13 @@ class UsageBuffer:
         try:
             try:
                 with transaction.atomic(using=router.db_for_write(CredentialUsage)):
-                    _write(counts, failures)
+                    write(counts, failures)
             except IntegrityError:  # a credential deleted while this ran: write the others one by one
                 for credential_id in sorted({key[0] for key in counts} | set(failures)):
                     own = {key: value for key, value in counts.items() if key[0] == credential_id}
                     try:
                         with transaction.atomic(using=router.db_for_write(CredentialUsage)):
-                            _write(own, {credential_id: failures[credential_id]} if credential_id in failures else {})
+                            write(own, {credential_id: failures[credential_id]} if credential_id in failures else {})
                     except IntegrityError:
                         continue
         except Error:  # usage must never fail a request: an outage costs its counts, nothing more
@@ -131,7 +131,7 @@ def _upsert_sql(connection, rows: int) -> str:
     )
 
 
-def _write(counts, failures) -> None:
+def write(counts, failures) -> None:
     connection = connections[router.db_for_write(CredentialUsage)]
     hour_field = CredentialUsage._meta.get_field("hour")
     rows = [  # in key order: processes flushing the same keys at once then lock them in the same order
@@ -167,13 +167,13 @@ def record_request(credential_id: int, region: str | None, permission: str = "")
 
 
 def record_failure(credential_id: int, region: str | None, ip: str | None, reason: str) -> None:
-    buffer.count(credential_id, region, failure=_Failure(at=timezone.now(), ip=ip, region=region or "", reason=reason))
+    buffer.count(credential_id, region, failure=Failure(at=timezone.now(), ip=ip, region=region or "", reason=reason))
 
 
 def record_report(credential_id: int, region: str | None, ip: str | None, reason: str) -> None:
     """A use that succeeded but would have been refused (an allow-list in report mode): listed with
     the refusals, counted as a request (by the caller), not as a refusal."""
-    failure = _Failure(at=timezone.now(), ip=ip, region=region or "", reason=reason)
+    failure = Failure(at=timezone.now(), ip=ip, region=region or "", reason=reason)
     buffer.count(credential_id, region, failure=failure, counted=False)
 
 

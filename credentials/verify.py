@@ -15,6 +15,8 @@ from datetime import timedelta
 from django.db import connections, router
 from django.utils import timezone
 
+from accounts import audit
+from accounts.audit import AuditContext
 from accounts.models import Account, Membership, User
 from credentials import allowlist, keys, usage
 from credentials.lineage import Ceiling
@@ -54,6 +56,17 @@ class Principal:
     @property
     def credential_name(self) -> str:
         return self.credential.name
+
+    @property
+    def cloud_account_id(self) -> str:
+        return self.membership.account.cloud_account_id
+
+    @property
+    def email(self) -> str:
+        return self.membership.user.email
+
+    def record_activity(self, *, action: str, target: str, context: AuditContext | None) -> None:
+        audit.record(account=self.account, actor=self.user, action=action, target=target, context=context)
 
     def ceiling(self) -> Ceiling:
         """What a credential this caller makes may have at most: its credential, within this token's scope."""

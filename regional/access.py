@@ -4,7 +4,6 @@ import uuid
 
 from django.http import Http404
 
-from accounts.models import Account
 from regional.models import Region
 
 
@@ -16,9 +15,9 @@ def enabled_region_or_404(slug: str) -> Region:
 
 
 def resource_or_404(
-    model, account: Account, region: Region, *, resource_id: str | None = None, name: str | None = None
+    model, cloud_account_id: str, region: Region, *, resource_id: str | None = None, name: str | None = None
 ):
-    resources = model.objects.in_scope(account, region)
+    resources = model.objects.in_scope(cloud_account_id, region)
     if resource_id is not None:
         try:
             resources = resources.filter(resource_id=uuid.UUID(resource_id))

@@ -1,6 +1,8 @@
 """The stand-in regional services: bearer authentication only, one account and one region per path."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
@@ -12,9 +14,9 @@ from rest_framework.views import APIView
 
 from accounts.audit import AuditContext
 from credentials.authentication import BearerAuthentication
-from credentials.verify import Principal
 from regional import services
 from regional.access import enabled_region_or_404, resource_or_404
+from regional.edge.authentication import RegionalBearerAuthentication
 from regional.models import Instance, InstanceStatus, Region, SshPublicKey
 
 
@@ -97,18 +99,22 @@ class RegionalView(APIView):
     """Bearer only. Resolves the region (404 when unknown or disabled) and refuses (403) a token
     of another account than the one in the path, whatever the member may reach elsewhere."""
 
-    authentication_classes = [BearerAuthentication]
+    authentication_classes = [
+        RegionalBearerAuthentication if settings.CAAS_ROLE == "regional" else BearerAuthentication
+    ]
     scope_area = "compute"
 
     def initial(self, request: Request, *args, **kwargs) -> None:
+        if settings.CAAS_ROLE == "regional" and kwargs["region"] != settings.CAAS_REGION:
+            raise Http404(f"This server serves {settings.CAAS_REGION} only.")
         super().initial(request, *args, **kwargs)
-        if not isinstance(request.auth, Principal):  # unreachable: HasScope refused a request without one
+        if request.auth is None:  # unreachable: HasScope refused a request without one
             raise NotAuthenticated()
         self.principal = request.auth
         self.region = enabled_region_or_404(kwargs["region"])
-        if kwargs["cloudaccount_id"] != self.principal.account.cloud_account_id:
+        if kwargs["cloudaccount_id"] != self.principal.cloud_account_id:
             raise PermissionDenied("This credential belongs to another cloud account.")
-        self.account = self.principal.account
+        self.account = self.principal.cloud_account_id
 
 
 def _created(data) -> Response:

@@ -1,11 +1,12 @@
-"""Regions and the stand-in downstream resources that live in them, per account."""
+"""Regions and the stand-in downstream resources that live in them, per account.
+
+Nothing here refers to a console table: a region deployed on its own (CAAS_ROLE=regional) keeps
+these in its own database, and knows an account only by the cloud account ID its tokens carry.
+"""
 
 import uuid
 
-from django.conf import settings
 from django.db import models
-
-from accounts.models import Account
 
 
 class Region(models.Model):
@@ -37,21 +38,30 @@ class InstanceType(models.Model):
         return f"{self.name} ({self.region})"
 
 
+class Tenant(models.Model):
+    """An account as a region knows it. Creations lock its row, so concurrent ones queue for the quota."""
+
+    cloud_account_id = models.CharField("cloud account ID", max_length=12, unique=True)
+
+    def __str__(self) -> str:
+        return self.cloud_account_id
+
+
 class RegionalQuerySet(models.QuerySet):
-    def in_scope(self, account: Account, region: Region) -> "RegionalQuerySet":
+    def in_scope(self, cloud_account_id: str, region: Region) -> "RegionalQuerySet":
         """The one way to reach regional resources: one account, one region."""
-        return self.filter(account=account, region=region)
+        return self.filter(cloud_account_id=cloud_account_id, region=region)
 
 
 class RegionalResource(models.Model):
     """Belongs to the account, not to the member who made it: it survives the member's removal."""
 
     resource_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    cloud_account_id = models.CharField("cloud account ID", max_length=12, db_index=True)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=63)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_by_email = models.EmailField()
+    created_by_client_id = models.CharField("created with client ID", max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = RegionalQuerySet.as_manager()
@@ -72,7 +82,9 @@ class SshPublicKey(RegionalResource):
     class Meta(RegionalResource.Meta):
         verbose_name = "SSH public key"
         constraints = [
-            models.UniqueConstraint(fields=["account", "region", "name"], name="ssh_key_name_unique_per_account_region")
+            models.UniqueConstraint(
+                fields=["cloud_account_id", "region", "name"], name="ssh_key_name_unique_per_account_region"
+            )
         ]
 
 
@@ -91,7 +103,7 @@ class Instance(RegionalResource):
     class Meta(RegionalResource.Meta):
         constraints = [
             models.UniqueConstraint(
-                fields=["account", "region", "name"], name="instance_name_unique_per_account_region"
+                fields=["cloud_account_id", "region", "name"], name="instance_name_unique_per_account_region"
             ),
             models.CheckConstraint(condition=models.Q(status__in=InstanceStatus.values), name="instance_status_valid"),
         ]

@@ -6,11 +6,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from accounts import audit
 from accounts.audit import AuditContext
-from accounts.models import Account
 from credentials.verify import Principal
-from regional.models import Instance, InstanceType, Region, SshPublicKey
+from regional.models import Instance, InstanceType, Region, SshPublicKey, Tenant
 from regional.ssh import parse_public_key
 
 NAME_PATTERN = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
@@ -30,19 +28,17 @@ def clean_name(name: str, field: str = "name") -> str:
 
 
 def _record(principal: Principal, action: str, resource, context: AuditContext | None) -> None:
-    audit.record(
-        account=principal.account,
-        actor=principal.user,
-        action=action,
-        target=f"{resource.name} ({resource.resource_id}) in {resource.region.slug}",
-        context=context,
+    """In the account's Activity: written here, or sent to the console by a region of its own."""
+    principal.record_activity(
+        action=action, target=f"{resource.name} ({resource.resource_id}) in {resource.region.slug}", context=context
     )
 
 
 def _within_quota(principal: Principal, region: Region, model, quota: int, things: str) -> None:
-    """Concurrent creations queue on the account row, so two cannot both take the last place."""
-    Account.objects.select_for_update().filter(pk=principal.account.pk).first()
-    if model.objects.in_scope(principal.account, region).count() >= quota:
+    """Concurrent creations queue on the account's row, so two cannot both take the last place."""
+    tenant, _ = Tenant.objects.get_or_create(cloud_account_id=principal.cloud_account_id)
+    Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
+    if model.objects.in_scope(principal.cloud_account_id, region).count() >= quota:
         raise Conflict(f"Quota reached: an account can have at most {quota} {things} in {region.slug}.")
 
 
@@ -59,14 +55,14 @@ def create_ssh_key(
     try:
         with transaction.atomic():
             key = SshPublicKey.objects.create(
-                account=principal.account,
+                cloud_account_id=principal.cloud_account_id,
                 region=region,
                 name=name,
                 public_key=line,
                 key_type=key_type,
                 fingerprint=fingerprint,
-                created_by=principal.user,
-                created_by_email=principal.user.email,
+                created_by_email=principal.email,
+                created_by_client_id=principal.client_id,
             )
     except IntegrityError:
         raise Conflict(f"An SSH public key named {name} already exists in {region.slug}.") from None
@@ -106,7 +102,7 @@ def create_instance(
         raise ValidationError(
             {"machine_image": f"Unknown machine image {machine_image!r}: use {', '.join(MACHINE_IMAGES)}."}
         )
-    keys = list(SshPublicKey.objects.in_scope(principal.account, region).filter(name__in=ssh_public_key_names))
+    keys = list(SshPublicKey.objects.in_scope(principal.cloud_account_id, region).filter(name__in=ssh_public_key_names))
     missing = sorted(set(ssh_public_key_names) - {key.name for key in keys})
     if missing:
         raise ValidationError(
@@ -116,13 +112,13 @@ def create_instance(
     try:
         with transaction.atomic():
             instance = Instance.objects.create(
-                account=principal.account,
+                cloud_account_id=principal.cloud_account_id,
                 region=region,
                 name=name,
                 instance_type=flavour,
                 machine_image=machine_image,
-                created_by=principal.user,
-                created_by_email=principal.user.email,
+                created_by_email=principal.email,
+                created_by_client_id=principal.client_id,
             )
     except IntegrityError:
         raise Conflict(f"An instance named {name} already exists in {region.slug}.") from None

@@ -25,7 +25,7 @@ ENDPOINTS = [
 @pytest.fixture
 def resources(member, region, ed25519_key):
     key = SshPublicKey.objects.create(
-        account=member.account,
+        cloud_account_id=member.account.cloud_account_id,
         region=region,
         name="laptop",
         public_key=ed25519_key,
@@ -34,7 +34,7 @@ def resources(member, region, ed25519_key):
         created_by_email="member@example.com",
     )
     instance = Instance.objects.create(
-        account=member.account,
+        cloud_account_id=member.account.cloud_account_id,
         region=region,
         name="web-1",
         instance_type=region.instance_types.first(),

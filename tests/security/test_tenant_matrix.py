@@ -39,6 +39,7 @@ def named_patterns(resolver=None, prefix="", namespace=""):
 REGIONAL = "/regional/us-region-1/v1/cloudaccounts/{b_account}"
 MATRIX = {
     "home": ("/", ["get"]),
+    "favicon": ("/favicon.ico", ["get"]),
     "healthz": ("/healthz", ["get"]),
     "readyz": ("/readyz", ["get"]),
     "schema": ("/api/schema/", ["get"]),
@@ -133,7 +134,7 @@ def world(db, owner, member, outsider):
         expires_on="2999-01-01",
         invited_by=outsider.user,
     )
-    common = {"account": outsider.account, "region": region, "created_by_email": "outsider@example.com"}
+    common = {"cloud_account_id": outsider.account.cloud_account_id, "region": region, "created_by_email": "outsider@example.com"}
     key = SshPublicKey.objects.create(
         name="b-laptop", public_key="ssh-ed25519 AAAA b", key_type="ssh-ed25519", fingerprint="SHA256:bkey", **common
     )
@@ -220,8 +221,8 @@ def snapshot(outsider):
         sorted(Credential.objects.for_account(account).values_list("client_id", "disabled_at", "expires_at")),
         Membership.objects.for_account(account).count(),
         Invitation.objects.for_account(account).count(),
-        Instance.objects.filter(account=account).count(),
-        SshPublicKey.objects.filter(account=account).count(),
+        Instance.objects.filter(cloud_account_id=account.cloud_account_id).count(),
+        SshPublicKey.objects.filter(cloud_account_id=account.cloud_account_id).count(),
     )
 
 
