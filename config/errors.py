@@ -1,9 +1,12 @@
-"""JSON errors for every machine-facing path; HTML stays for the portal."""
+"""JSON errors for every machine-facing path; HTML pages in the portal's layout for the rest."""
 
 import sys
 
+from django.conf import settings
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import REASON_NO_CSRF_COOKIE, REASON_NO_REFERER
+from django.shortcuts import render
 from django.views import defaults
 from rest_framework.views import exception_handler
 
@@ -12,7 +15,8 @@ OAUTH_PREFIX = "/oauth2/"
 
 
 def wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith(MACHINE_PREFIXES)
+    """A region deployed on its own (CAAS_ROLE=regional) has no portal, so no page layout to show."""
+    return settings.CAAS_ROLE == "regional" or request.path.startswith(MACHINE_PREFIXES)
 
 
 def api_exception_handler(exc, context):
@@ -21,11 +25,11 @@ def api_exception_handler(exc, context):
     oauth_error = getattr(exc, "oauth_error", None)
     if response is not None and oauth_error:
         response.data = {"error": oauth_error, "error_description": str(exc.detail), "detail": str(exc.detail)}
-    return response
-
     retry_after = getattr(exc, "retry_after", None)
     if response is not None and retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
+    return response
+
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if wants_json(request):
@@ -49,7 +53,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return HttpResponse(message, status=503, content_type="text/plain", headers=headers)
     if wants_json(request):
         return JsonResponse({"detail": "Internal server error."}, status=500)
-    return defaults.server_error(request)
+    return defaults.server_error(request)  # 500.html, rendered without the request: it needs no database
 
 
 def bad_request(request: HttpRequest, exception: Exception, message: str = "Bad request.") -> HttpResponse:
@@ -58,10 +62,18 @@ def bad_request(request: HttpRequest, exception: Exception, message: str = "Bad 
         return JsonResponse({"error": "invalid_request", "error_description": message, "detail": message}, status=400)
     if wants_json(request):
         return JsonResponse({"detail": message}, status=400)
-    return defaults.bad_request(request, exception)
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     if wants_json(request):
         return JsonResponse({"detail": str(exception) or "Permission denied."}, status=403)
     return defaults.permission_denied(request, exception)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form posted without a valid CSRF token: usually a page left open past its session, or blocked cookies."""
+    if wants_json(request):
+        return JsonResponse({"detail": f"CSRF check failed: {reason}"}, status=403)
+    context = {"no_cookie": reason == REASON_NO_CSRF_COOKIE, "no_referer": reason == REASON_NO_REFERER}
+    return render(request, "403_csrf.html", context, status=403)

@@ -48,6 +48,7 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (local_secret_key() if DEBUG
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -101,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.active_account",
+                "accounts.context_processors.console_email",
             ],
         },
     },
@@ -270,8 +272,6 @@ INVITATION_DEFAULT_DAYS = 7
 REGIONAL_INSTANCE_QUOTA = int(os.environ.get("REGIONAL_INSTANCE_QUOTA", "10"))
 REGIONAL_SSH_KEY_QUOTA = int(os.environ.get("REGIONAL_SSH_KEY_QUOTA", "50"))
 
-# OAuth 2.0 token service (credentials/oauth.py). The issuer is the public base URL of this service.
-# Required outside DEBUG, and https unless on loopback (config/checks.py).
 # Where the regional services run (README § Scaling). all: one process serves everything, the
 # default; console: everything but the regional services; regional: one region's services only,
 # on a database of its own, verifying tokens offline and following the console's revocation feed.
@@ -310,6 +310,8 @@ if CAAS_ROLE == "regional":
     ]
     REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = ["regional.edge.authentication.RegionalBearerAuthentication"]
 
+# OAuth 2.0 token service (credentials/oauth.py). The issuer is the public base URL of this service.
+# Required outside DEBUG, and https unless on loopback (config/checks.py).
 OAUTH_ISSUER = os.environ.get(
     "OAUTH_ISSUER", CAAS_CONSOLE_URL if CAAS_ROLE == "regional" else "http://127.0.0.1:8000" if DEBUG else ""
 ).rstrip("/")

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import MAX_POLICY_DAYS, MIN_POLICY_DAYS, Account
 from credentials import allowlist, regions
+from credentials.models import DEFAULT_EXPIRY_DAYS
 from credentials.scopes import (
     AREA_HELP,
     AREAS,
@@ -14,7 +15,7 @@ from credentials.scopes import (
     levels_from_permissions,
     permissions_from_levels,
 )
-from credentials.services import NAME_HELP, NAME_MAX_LENGTH, NAME_RULES, default_expiry, expiry_choices
+from credentials.services import NAME_HELP, NAME_MAX_LENGTH, NAME_RULES, expiry_choices
 
 POLICY_DAYS = {"min": MIN_POLICY_DAYS, "max": MAX_POLICY_DAYS}
 LEVEL_CHOICES = [(level, label) for level, (label, _actions) in LEVELS.items()]
@@ -37,6 +38,11 @@ def initial_from_choices(choices: dict) -> dict:
     initial.update(levels_from_permissions(choices.get("permissions", ())))
     initial["allowed_ips"] = "\n".join(choices.get("allowed_ips", ()))
     return initial
+
+
+def portal_default_expiry(cap: int | None) -> int:
+    """What the form pre-selects: 90 days, or the owner's cap when shorter. Never must be chosen on purpose."""
+    return DEFAULT_EXPIRY_DAYS if cap is None else min(cap, DEFAULT_EXPIRY_DAYS)
 
 
 class GenerateCredentialForm(forms.Form):
@@ -90,10 +96,16 @@ class GenerateCredentialForm(forms.Form):
         self.fields["expires_in_days"].widget.choices = [
             ("" if days is None else days, label) for days, label in choices
         ]
-        self.initial.setdefault("expires_in_days", default_expiry(account))
+        self.initial.setdefault("expires_in_days", portal_default_expiry(self.cap))
         for area, level in DEFAULT_LEVELS.items():
             self.initial.setdefault(area, level)
         self.initial.setdefault("allowed_ips_mode", allowlist.ENFORCE)
+        if self.never_chosen():
+            self.fields["expires_in_days"].widget.attrs["aria-describedby"] = "expiry-help expiry-never"
+
+    def never_chosen(self) -> bool:
+        """Whether "Never" is the selected expiry (pre-filled, or posted back with an error), to warn next to it."""
+        return self.cap is None and self["expires_in_days"].value() in (None, "")
 
     def areas(self) -> list[dict]:
         """Each area's radio group with a line per option saying what it allows."""

@@ -13,6 +13,8 @@ from credentials.scopes import DEFAULT_PERMISSIONS
 MAX_CREDENTIALS = 2
 SLOTS = range(1, MAX_CREDENTIALS + 1)
 EXPIRY_CHOICES = [(30, "30 days"), (90, "90 days"), (365, "365 days"), (None, "Never")]
+# What the portal's form pre-selects (or the owner's cap, when shorter); the API's default is services.default_expiry.
+DEFAULT_EXPIRY_DAYS = 90
 
 
 class Status(models.TextChoices):

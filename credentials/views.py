@@ -1,5 +1,5 @@
-"""The Credentials tab: generate, list, disable, enable, delete and revoke credentials, their usage,
-and the owner's credential policies. Every rule lives in services.py; these views only route."""
+"""The Credentials tab: generate, list, disable, enable, delete and revoke credentials, their usage;
+and the owner's Policies tab. Every rule lives in services.py; these views only route."""
 
 import secrets
 from datetime import timedelta
@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import access
 from accounts.audit import AuditContext
 from accounts.models import Account, Membership, User
+from config.links import absolute_url
 from credentials import charts, lineage, services, usage
 from credentials.access import account_credential_or_404, own_credential_or_404, visible_credential_or_404
 from credentials.forms import (
@@ -75,7 +77,6 @@ def credentials_tab(request: HttpRequest, membership: Membership) -> HttpRespons
         "others": others,
         "quota": services.credential_quota(membership),
         "recently": timezone.now() - RECENT_USE,
-        "policy_form": policy_form(membership.account) if membership.is_owner else None,
     }
     return render(request, "credentials/list.html", context)
 
@@ -105,6 +106,11 @@ def render_generate(request, membership: Membership, form, successor, narrower=N
         "rotation_help": services.ROTATION_HELP,
     }
     return render(request, "credentials/generate.html", context, status=status)
+
+
+def connection_details() -> dict:
+    """Where a program sends the new credential, for the secret page's .env file and shell snippet."""
+    return {"token_url": absolute_url(reverse("oauth-token")), "api_base": absolute_url("/api/v1")}
 
 
 @never_cache
@@ -143,7 +149,7 @@ def generate(request: HttpRequest, membership: Membership) -> HttpResponse:
             messages.error(request, str(error))
             return redirect("credentials:list")
         else:
-            context = {"tab": "credentials", "credential": credential, "secret": secret}
+            context = {"tab": "credentials", "credential": credential, "secret": secret, **connection_details()}
             return render(request, "credentials/created.html", context)
     return render_generate(request, membership, form, successor, narrower, status=400)
 
@@ -281,6 +287,6 @@ def policies(request: HttpRequest, membership: Membership) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, "Credential policies saved. They apply to this account from now on.")
-            return redirect("credentials:list")
-    context = {"tab": "credentials", "form": form, "account": membership.account}
+            return redirect("credentials:policies")
+    context = {"tab": "policies", "form": form, "account": membership.account}
     return render(request, "credentials/policies.html", context, status=400 if form.errors else 200)

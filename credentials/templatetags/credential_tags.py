@@ -1,10 +1,16 @@
-"""Credential bits shown outside the Credentials tab's own views (the expiry banner on every settings page)."""
+"""Credential bits for the templates: the expiry banner on every settings page, times in UTC and
+short client IDs."""
+
+from datetime import UTC, datetime
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from credentials import charts, scopes, services
 
 register = template.Library()
+ID_HEAD, ID_TAIL = 8, 4
 
 
 @register.inclusion_tag("credentials/_expiry_banner.html", takes_context=True)
@@ -34,3 +40,25 @@ def permission_lines(credential) -> list[str]:
 def described(permissions) -> list[str]:
     """Scopes as people read them: ["compute:read"] -> ["Compute: read"]."""
     return scopes.describe(permissions)
+
+
+@register.filter
+def utc(moment: datetime | None) -> SafeString | str:
+    """A `<time>` labelled in UTC, "2026-12-01 12:00 UTC"; it may wrap between the date and the time, not inside."""
+    if moment is None:
+        return ""
+    moment = moment.astimezone(UTC)
+    return format_html(
+        '<time class="utc" datetime="{}"><span>{}</span> <span>{} UTC</span></time>',
+        moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        moment.strftime("%Y-%m-%d"),
+        moment.strftime("%H:%M"),
+    )
+
+
+@register.filter
+def short_id(client_id: str) -> str:
+    """cid_AbCdEfGhIjKlMnOpQrStUvWx -> cid_AbCd…UvWx: short enough for a table cell; the full value is copyable."""
+    if len(client_id) <= ID_HEAD + ID_TAIL + 1:
+        return client_id
+    return f"{client_id[:ID_HEAD]}…{client_id[-ID_TAIL:]}"

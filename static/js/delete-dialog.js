@@ -1,5 +1,5 @@
 // Confirmation dialogs: a[data-opens] (Delete, Disable) opens a native <dialog> and focuses its first
-// field or button. For Delete, the dialog's Delete button is enabled,
+// field or button; closing it gives the focus back. For Delete, the dialog's Delete button is enabled,
 // and a check mark shown, only while the typed name matches the credential's name exactly.
 // Without JavaScript the link leads to a page with the same form, and the server re-checks.
 for (const form of document.querySelectorAll("form.delete-form")) {
@@ -23,6 +23,12 @@ document.addEventListener("click", (event) => {
     event.preventDefault();
     dialog.showModal();
     dialog.querySelector("input[data-expected], button")?.focus();
+    // Back to where it was opened from: the link, or the summary of the menu that hid it since.
+    dialog.addEventListener(
+      "close",
+      () => (opener.checkVisibility() ? opener : opener.closest("details")?.querySelector("summary"))?.focus(),
+      { once: true },
+    );
     return;
   }
   const closer = event.target.closest("dialog [data-close]");

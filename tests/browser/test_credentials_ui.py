@@ -51,10 +51,18 @@ def generate(page: Page, name: str) -> None:
     expect(page.get_by_role("heading", name=f"Credential {name} created")).to_be_visible()
 
 
+def open_actions(row: Locator) -> Locator:
+    """Open a row's Actions menu (a native <details>); return the menu."""
+    menu = row.locator("details.menu")
+    menu.get_by_text("Actions", exact=True).click()
+    expect(menu).to_have_attribute("open", "")
+    return menu
+
+
 def delete_dialog(page: Page, name: str) -> Locator:
-    """Click the credential's Delete link; return its dialog."""
+    """Actions → Delete on the credential's row; return its dialog."""
     page.wait_for_load_state()  # the link opens the dialog only once delete-dialog.js has run
-    page.get_by_role("row").filter(has_text=name).get_by_role("link", name="Delete").click()
+    open_actions(page.get_by_role("row").filter(has_text=name)).get_by_role("link", name="Delete").click()
     return page.get_by_role("dialog", name=f"Delete credential {name}")
 
 
@@ -181,7 +189,7 @@ def test_without_javascript_the_server_checks_the_typed_name(new_context, member
     sign_in(page, member)
     open_credentials_tab(page)
 
-    page.get_by_role("row").filter(has_text="ci-runner").get_by_role("link", name="Delete").click()
+    open_actions(page.get_by_role("row").filter(has_text="ci-runner")).get_by_role("link", name="Delete").click()
     expect(page).to_have_url(re.compile(re.escape(f"/settings/credentials/{credential.client_id}/delete/") + "$"))
     expect(page.get_by_role("heading", name="Delete credential ci-runner")).to_be_visible()
     name = page.get_by_label("Name", exact=True)

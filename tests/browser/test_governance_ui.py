@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from credentials.models import Credential
-from tests.browser.test_credentials_ui import credential_rows, open_credentials_tab, sign_in
+from tests.browser.test_credentials_ui import credential_rows, open_actions, open_credentials_tab, sign_in
 from tests.regional.conftest import seeded_region
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,7 +45,7 @@ def test_a_restricted_expiring_credential_is_generated_disabled_and_enabled(page
     expect(row).to_contain_text("Active")
 
     page.wait_for_load_state()  # the link opens the dialog only once delete-dialog.js has run
-    row.get_by_role("link", name="Disable").click()
+    open_actions(row).get_by_role("link", name="Disable").click()
     dialog = page.get_by_role("dialog", name="Disable credential ci-eu")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("takes effect immediately")
@@ -59,10 +59,10 @@ def test_a_restricted_expiring_credential_is_generated_disabled_and_enabled(page
     credential.refresh_from_db()
     assert credential.disabled_at is not None
 
-    row.get_by_role("button", name="Enable").click()
+    open_actions(row).get_by_role("button", name="Enable").click()
     expect(page.get_by_text("Credential ci-eu was enabled. It works again immediately.")).to_be_visible()
     expect(row).to_contain_text("Active")
-    expect(row.get_by_role("link", name="Disable")).to_be_visible()
+    expect(open_actions(row).get_by_role("link", name="Disable")).to_be_visible()
     page.screenshot(path=screenshots / "list-governance.png", full_page=True)
     credential.refresh_from_db()
     assert credential.disabled_at is None

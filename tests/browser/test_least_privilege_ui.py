@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from credentials import usage
 from credentials.models import Credential
-from tests.browser.test_credentials_ui import credential_rows, open_credentials_tab, sign_in
+from tests.browser.test_credentials_ui import credential_rows, open_actions, open_credentials_tab, sign_in
 from tests.regional.conftest import seeded_region
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,7 +53,7 @@ def test_a_read_only_credential_gets_a_narrower_successor_from_its_usage(page: P
 
     usage.record_request(credential.pk, "us-region-1", "compute:read")
     usage.flush()
-    row.get_by_role("link", name="Usage").click()
+    open_actions(row).get_by_role("link", name="Usage").click()
     used = page.get_by_role("region", name="Used in the last 30 days")
     expect(used.get_by_role("row", name=re.compile("^Regions"))).to_contain_text("All regions")
     expect(used.get_by_role("row", name=re.compile("^Regions"))).to_contain_text("us-region-1")

@@ -11,6 +11,7 @@ from accounts.models import AuditEvent
 from credentials.models import Credential
 from credentials.services import TAKES_EFFECT, disable_credential, generate_credential
 from tests.credentials.helpers import bearer
+from tests.credentials.portal.pages import text, utc
 
 LIST = reverse("credentials:list")
 GENERATE = reverse("credentials:generate")
@@ -34,7 +35,7 @@ def test_the_list_shows_status_expiry_regions_and_last_use(member_client, member
     )
     content = member_client.get(LIST).content.decode()
     assert content.count(">Active<") == 2
-    assert f"{restricted.expires_at:%Y-%m-%d %H:%M} UTC" in content and "Never expires" in content
+    assert utc(restricted.expires_at) in text(content) and "Never expires" in content
     assert "All regions" in content
     assert "10.0.0.7" in content and "· us-region-1" in content
     assert url("usage", restricted) in content
@@ -48,7 +49,10 @@ def test_disabling_through_the_portal(member_client, member):
     assert credential.disabled_at is not None and credential.disabled_reason == "Disabled by its member."
     content = response.content.decode()
     assert f"Credential deploy was disabled. {TAKES_EFFECT}" in content
-    assert "Disabled</strong>" in content and "Disabled by its member." in content
+    assert (
+        '<span class="badge badge--warning badge--disabled">Disabled</span>' in content
+        and "Disabled by its member." in content
+    )
     assert url("enable", credential) in content
     assert AuditEvent.objects.filter(action="credential.disabled", actor=member.user).exists()
     assert member_client.get("/api/v1/me", headers=bearer(secret)).status_code == 401
@@ -90,10 +94,10 @@ def test_an_expired_credential_is_shown_expired_and_cannot_be_enabled(client, ow
         assert "This credential has expired, so it cannot be enabled." in response.content.decode()
         Credential.objects.filter(pk=credential.pk).update(disabled_at=None, disabled_reason="")
         content = client.get(LIST).content.decode()
-        assert "Expired</strong>" in content
+        assert '<span class="badge badge--danger badge--expired">Expired</span>' in content
         assert successor_url(credential) in content
         client.force_login(owner.user)
-        assert "Expired</strong>" in client.get(LIST).content.decode()
+        assert '<span class="badge badge--danger badge--expired">Expired</span>' in client.get(LIST).content.decode()
     assert Credential.objects.get().disabled_at is None
 
 
@@ -139,7 +143,10 @@ def test_the_owner_sees_members_status_expiry_and_regions_but_cannot_disable(own
     credential, _ = generate_credential(membership=member, name="deploy", regions=["us-region-2"], expires_in_days=90)
     disable_credential(credential=credential, by=None, reason="Unused for more than 30 days.")
     content = owner_client.get(LIST).content.decode()
-    assert "Disabled</strong>" in content and "Unused for more than 30 days." in content
-    assert "us-region-2" in content and f"{credential.expires_at:%Y-%m-%d %H:%M} UTC" in content
+    assert (
+        '<span class="badge badge--warning badge--disabled">Disabled</span>' in content
+        and "Unused for more than 30 days." in content
+    )
+    assert "us-region-2" in content and utc(credential.expires_at) in text(content)
     assert url("usage", credential) in content and url("revoke", credential) in content
     assert url("enable", credential) not in content and url("disable", credential) not in content

@@ -2,6 +2,7 @@
 
 import re
 
+from django.conf import settings
 from django.urls import reverse
 
 from credentials.models import Credential
@@ -107,3 +108,45 @@ def test_generate_is_protected_by_csrf(member):
     client.force_login(member.user)
     assert client.post(GENERATE, {"name": "x", "nonce": "y"}).status_code == 403
     assert not Credential.objects.exists()
+
+
+def test_the_secret_page_offers_a_dotenv_download_built_in_the_browser(member_client):
+    response = generate(member_client, "ci-runner")
+    content = response.content.decode()
+    download = re.search(r"<p class=\"secret-download\" data-download-env hidden(.*?)>", content, re.S).group(1)
+    assert 'data-filename="caas-ci-runner.env"' in download
+    assert f'data-token-url="{settings.OAUTH_ISSUER}/oauth2/token"' in download
+    assert f'data-api-base="{settings.OAUTH_ISSUER}/api/v1"' in download
+    assert secret_in(response) not in download  # the script reads the secret from the page; no second copy
+    assert '<button type="button" class="secondary">Download .env</button>' in content
+    assert "js/download-env.js" in content
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_secret_page_has_a_shell_snippet_with_its_own_copy_button(member_client):
+    response = generate(member_client, "ci-runner")
+    content = response.content.decode()
+    credential, secret = Credential.objects.get(), secret_in(response)
+    snippet = re.search(r'<code id="shell-snippet" data-secret>(.*?)</code>', content, re.S).group(1)
+    lines = snippet.splitlines()
+    assert lines[:4] == [
+        f"export CAAS_CLIENT_ID={credential.client_id}",
+        f"export CAAS_CLIENT_SECRET={secret}",
+        f"export CAAS_TOKEN_URL={settings.OAUTH_ISSUER}/oauth2/token",
+        f"export CAAS_API_BASE={settings.OAUTH_ISSUER}/api/v1",
+    ]
+    assert '-u "$CAAS_CLIENT_ID:$CAAS_CLIENT_SECRET" -d grant_type=client_credentials "$CAAS_TOKEN_URL"' in snippet
+    assert 'curl -sS --fail-with-body -H "Authorization: Bearer $TOKEN" "$CAAS_API_BASE/me"' in snippet
+    assert 'data-copy="shell-snippet" aria-label="Copy shell snippet"' in content
+
+
+def test_the_download_and_the_snippet_exist_only_on_the_page_that_answers_the_post(member_client):
+    """A reload of the secret page shows the list (secret-once.js points the address bar there), and the
+    page itself is never stored: no later page offers the download or repeats the snippet."""
+    first = generate(member_client, "ci-runner")
+    assert "Download .env" in first.content.decode() and "shell-snippet" in first.content.decode()
+    assert "no-store" in first["Cache-Control"]
+    for later in (member_client.get(LIST), member_client.get(GENERATE)):
+        content = later.content.decode()
+        assert "Download .env" not in content and "CAAS_CLIENT_SECRET" not in content and "shell-snippet" not in content
+        assert secret_in(first) not in content

@@ -14,6 +14,7 @@ from credentials.models import Credential
 from credentials.scopes import ALL_SCOPES, AREA_HELP, LEGACY_LABEL
 from credentials.services import ROTATION_HELP, TAKES_EFFECT, generate_credential
 from tests.credentials.helpers import generate_in_portal, nonce_from
+from tests.credentials.portal.pages import row
 
 LIST = reverse("credentials:list")
 GENERATE = reverse("credentials:generate")
@@ -27,11 +28,6 @@ pytestmark = pytest.mark.usefixtures("regions")
 def checked(content: str, name: str) -> list[str]:
     """The values of the checked radio buttons or checkboxes called `name`."""
     return re.findall(rf'<input type="(?:radio|checkbox)" name="{name}" value="([^"]*)"[^>]*\bchecked\b', content)
-
-
-def row(content: str, name: str) -> str:
-    """The table row whose first cell names credential `name`."""
-    return re.search(rf"<tr>(?:(?!</tr>).)*<td>{re.escape(name)}<br>.*?</tr>", content, re.S).group(0)
 
 
 def usage_url(credential) -> str:
@@ -174,10 +170,11 @@ def test_the_list_and_usage_page_show_permissions_addresses_and_who_made_a_child
         assert 'From 203.0.113.0/24 <span class="muted">(enforced)</span>' in mine
         assert "created by" not in mine
         theirs = row(content, "deploy-child")
-        assert f"created by deploy ({parent.client_id})" in theirs
+        made_by = f'created by deploy (<code class="client-id" title="{parent.client_id}">{parent.client_id[:8]}…'
+        assert made_by in theirs
         assert "Compute: read<br>" in theirs and "Credentials" not in theirs
         assert "203.0.113.0/25" in theirs
-        assert f"<dd>created by deploy ({parent.client_id})</dd>" in client.get(usage_url(child)).content.decode()
+        assert f"<dd>{made_by}" in client.get(usage_url(child)).content.decode()
 
 
 def test_a_credential_without_addresses_says_any_address_in_the_list(member_client, member):

@@ -1,4 +1,6 @@
-"""The owner's policy form in the portal."""
+"""The owner's Policies tab in the portal: only owners see it, and it speaks to customers, not operators."""
+
+import re
 
 import pytest
 from django.urls import reverse
@@ -11,20 +13,48 @@ POLICIES = reverse("credentials:policies")
 pytestmark = pytest.mark.usefixtures("regions")
 
 
-def test_the_owner_sees_the_policy_form_with_its_explanation(owner_client):
-    content = owner_client.get(LIST).content.decode()
-    assert "Credential policies" in content
+def tabs(content: str) -> list[tuple[str, str]]:
+    """The Account Settings tab strip: (href, label) of each tab."""
+    strip = re.search(r'<nav class="tabs" aria-label="Account Settings">(.*?)</nav>', content, re.S).group(1)
+    return re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', strip)
+
+
+def test_the_owner_has_a_policies_tab_next_to_credentials(owner_client):
+    labels = [label for _href, label in tabs(owner_client.get(LIST).content.decode())]
+    assert labels[labels.index("Credentials") + 1] == "Policies"
+    assert (POLICIES, "Policies") in tabs(owner_client.get(LIST).content.decode())
+
+
+def test_the_policies_tab_holds_the_form_and_is_the_current_tab(owner_client):
+    content = owner_client.get(POLICIES).content.decode()
+    assert f'<a href="{POLICIES}" aria-current="page">Policies</a>' in content
+    assert "<h2>Credential policies</h2>" in content
     assert "Longest credential lifetime (days)" in content
     assert "Disable credentials unused for (days)" in content
-    assert "manage.py enforce_credential_policies" in content and "hourly" in content
+    assert "disabled automatically" in content
 
 
-def test_a_member_sees_no_policy_form(member_client):
-    assert "Credential policies" not in member_client.get(LIST).content.decode()
+def test_the_credentials_tab_no_longer_holds_the_policy_form(owner_client):
+    content = owner_client.get(LIST).content.decode()
+    assert "Longest credential lifetime (days)" not in content and 'action="' + POLICIES not in content
+    assert f'<a href="{POLICIES}">Policies</a> tab' in content
+
+
+@pytest.mark.parametrize("page", [LIST, POLICIES])
+def test_no_operator_instructions_on_the_owners_pages(owner_client, page):
+    content = owner_client.get(page).content.decode().lower()
+    assert all(word not in content for word in ("cron", "manage.py", "enforce_credential_policies"))
+
+
+def test_a_member_sees_no_policies_tab_and_no_policy_form(member_client):
+    content = member_client.get(LIST).content.decode()
+    assert "Policies" not in [label for _href, label in tabs(content)]
+    assert POLICIES not in content and "Credential policies" not in content
 
 
 def test_the_owner_sets_and_clears_policies(owner_client, owner):
     response = owner_client.post(POLICIES, {"max_lifetime_days": "90", "disable_unused_after_days": "30"}, follow=True)
+    assert response.redirect_chain == [(POLICIES, 302)]
     owner.account.refresh_from_db()
     assert owner.account.credential_max_lifetime_days == 90
     assert owner.account.disable_unused_credentials_after_days == 30
