@@ -44,6 +44,31 @@ def prepare(env: dict[str, str], database: str, redis_db: int) -> None:
         subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
 
 
+def region_environment(
+    console_env: dict[str, str], database: str, redis_db: int, region: str, **extra: str
+) -> dict[str, str]:
+    """A region deployed on its own (CAAS_ROLE=regional) for the console of `console_env`, whose
+    database must be migrated: its key is issued there and stays in this process."""
+    issued = subprocess.run(
+        [sys.executable, "manage.py", "issue_region_key", region],
+        cwd=ROOT,
+        env=console_env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return environment(
+        database,
+        redis_db,
+        CAAS_ROLE="regional",
+        CAAS_REGION=region,
+        CAAS_CONSOLE_URL=console_env["OAUTH_ISSUER"],
+        CAAS_REGION_KEY=issued.stdout.strip(),
+        OAUTH_ISSUER=console_env["OAUTH_ISSUER"],
+        **extra,
+    )
+
+
 def seed_member(env: dict[str, str], email: str, names: list[str]) -> tuple[list[tuple[str, str]], str]:
     """A user owning a new account, with full-access credentials: [(client_id, secret)], cloud
     account id. The first is the parent of the others, so that its bearer manages them all.
