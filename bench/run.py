@@ -70,6 +70,10 @@ REGION = "us-region-1"
 HOT_CREDENTIALS = 16  # the bearer cases rotate through this many credentials (and accounts)
 CASES = ["baseline", "bearer_secret", "bearer_jwt", "token", "credentials_list"]
 PEER_CASES = ["peer_dot", "peer_knox", "peer_drf_token", "peer_api_key"]  # bench/views.py's PEERS
+# A region on its own (CAAS_ROLE=regional) on its own database, following the console's feed;
+# these cases' auth overhead is measured against regional_baseline, the region's open copy of the view.
+REGIONAL_CASES = ["regional_baseline", "regional_jwt", "regional_secret"]
+REGION_DATABASE = "caas_bench_region"
 GROWTH_CASES = ["baseline", "bearer_secret", "bearer_jwt"]
 
 
@@ -89,6 +93,8 @@ RETRIES = setting("BENCH_RETRIES", 2)
 NOISE = setting("BENCH_NOISE_PERCENT", 10) / 100
 REPEAT = setting("BENCH_REPEAT", 1)
 BASE_URL = f"http://127.0.0.1:{PORT}"
+REGION_PORT = PORT + 1
+REGION_URL = f"http://127.0.0.1:{REGION_PORT}"
 
 
 class BenchError(Exception):
@@ -123,6 +129,11 @@ def has_bench_settings() -> bool:
     return (APP / "bench" / "settings.py").is_file()
 
 
+def has_regional_role() -> bool:
+    """Whether the checkout served can run a region on its own."""
+    return (APP / "regional" / "edge").is_dir() and has_bench_settings()
+
+
 def server_env() -> dict[str, str]:
     env = {
         **os.environ,
@@ -142,6 +153,26 @@ def server_env() -> dict[str, str]:
     if has_bench_settings():
         env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     return env
+
+
+def region_env(env: dict[str, str]) -> dict[str, str]:
+    """The region's: its own database, the console's issuer, and a region key issued there."""
+    issued = subprocess.run(
+        [str(PYTHON), "manage.py", "issue_region_key", REGION, "--replace"],
+        cwd=APP,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return {
+        **env,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{REGION_DATABASE}",
+        "CAAS_ROLE": "regional",
+        "CAAS_REGION": REGION,
+        "CAAS_CONSOLE_URL": BASE_URL,
+        "CAAS_REGION_KEY": issued.stdout.strip(),
+    }
 
 
 def admin_sql(*statements: str) -> None:
@@ -166,12 +197,12 @@ def check_services() -> None:
         raise BenchError(f"Redis is not reachable at {REDIS_URL}: {error}") from None
 
 
-def reset_database() -> None:
-    admin_sql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", f"CREATE DATABASE {DATABASE}")
+def reset_database(name: str = DATABASE) -> None:
+    admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}")
 
 
-def drop_database() -> None:
-    admin_sql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+def drop_database(name: str = DATABASE) -> None:
+    admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def flush_cache() -> None:
@@ -217,15 +248,18 @@ def largest_worker_rss_mb(server: harness.Server) -> float:
 
 
 @contextmanager
-def serve(env: dict[str, str]) -> Iterator[harness.Server]:
-    """The app at APP under the test harness's gunicorn: 2 workers plus BENCH_GUNICORN_ARGS."""
-    extra = shlex.split(os.environ.get("BENCH_GUNICORN_ARGS", ""))
-    log(f"starting gunicorn config.wsgi on 127.0.0.1:{PORT} --workers 2 {' '.join(extra)}".rstrip())
-    with harness.gunicorn(env, PORT, OUT / "server.log", args=extra, cwd=APP) as server:
+def serve(
+    env: dict[str, str], port: int = PORT, log_name: str = "server.log", extra: list[str] | None = None
+) -> Iterator[harness.Server]:
+    """The app at APP under the test harness's gunicorn: 2 workers plus BENCH_GUNICORN_ARGS (the
+    console also gets threads for the regions' long polls, which would otherwise hold a worker)."""
+    extra = extra if extra is not None else shlex.split(os.environ.get("BENCH_GUNICORN_ARGS", ""))
+    log(f"starting gunicorn config.wsgi on 127.0.0.1:{port} --workers 2 {' '.join(extra)}".rstrip())
+    with harness.gunicorn(env, port, OUT / log_name, args=extra, cwd=APP) as server:
         try:
             yield server
         finally:
-            log("stopping gunicorn")
+            log(f"stopping gunicorn on {port}")
 
 
 # --- load ---------------------------------------------------------------------------------------
@@ -265,10 +299,10 @@ TOKEN_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 TOKEN_BODY = urlencode({"grant_type": "client_credentials"})
 
 
-def fetch(spec: dict) -> tuple[int, bytes]:
+def fetch(spec: dict, base: str = BASE_URL) -> tuple[int, bytes]:
     data = spec["body"].encode() if spec.get("body") is not None else None
     request = urllib.request.Request(  # noqa: S310 (loopback only)
-        BASE_URL + spec["path"], data=data, headers=spec.get("headers", {}), method=spec["method"]
+        base + spec["path"], data=data, headers=spec.get("headers", {}), method=spec["method"]
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
@@ -299,6 +333,14 @@ def case_requests(
 ) -> list[dict]:
     if case in PEER_CASES:
         return peers[case]  # written by bench/seed.py from the bench URLconf
+    if case in REGIONAL_CASES:
+        return case_requests(
+            case.replace("regional_", "").replace("jwt", "bearer_jwt").replace("secret", "bearer_secret"),
+            hot,
+            tokens,
+            token_clients,
+            peers,
+        )
     if case == "baseline":
         return [{"method": "GET", "path": instancetypes_path(c["cloud_account_id"], open_route=True)} for c in hot]
     if case == "bearer_secret":
@@ -337,7 +379,7 @@ def case_requests(
     raise ValueError(case)
 
 
-def wrk(binary: str, requests_file: Path, seconds: int) -> dict:
+def wrk(binary: str, requests_file: Path, seconds: int, base: str = BASE_URL) -> dict:
     command = [
         binary,
         f"--threads={THREADS}",
@@ -346,7 +388,7 @@ def wrk(binary: str, requests_file: Path, seconds: int) -> dict:
         "--timeout=10s",
         "--latency",
         f"--script={LUA}",
-        BASE_URL,
+        base,
     ]
     env = {**os.environ, "BENCH_REQUESTS": str(requests_file)}
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True)
@@ -371,8 +413,8 @@ class CpuMeter:
     its PostgreSQL backends, Redis and wrk) while a case ran: other test runs on a shared machine
     make the numbers noisy, and a noisy case is measured again."""
 
-    def __init__(self, server: harness.Server) -> None:
-        self.server = server
+    def __init__(self, *servers: harness.Server) -> None:
+        self.servers = servers
         self.tick = os.sysconf("SC_CLK_TCK")
 
     @staticmethod
@@ -383,13 +425,14 @@ class CpuMeter:
 
     def _ours(self) -> dict[int, int]:
         ticks = {}
-        wanted = {self.server.pid, *worker_pids(self.server)}
+        wanted = {pid for server in self.servers for pid in (server.pid, *worker_pids(server))}
         for stat in Path("/proc").glob("[0-9]*/stat"):
             pid = int(stat.parent.name)
             try:
                 if pid not in wanted:
                     command = (stat.parent / "cmdline").read_bytes()
-                    if f" {DATABASE} ".encode() not in command and not command.startswith(REDIS_COMMANDS):
+                    ours = any(f" {name} ".encode() in command for name in (DATABASE, REGION_DATABASE))
+                    if not ours and not command.startswith(REDIS_COMMANDS):
                         continue
                 fields = stat.read_text().rsplit(")", 1)[1].split()
             except OSError:
@@ -413,29 +456,29 @@ class CpuMeter:
         return round(max(0.0, busy - our_ticks) / max(1, busy + idle), 3)
 
 
-def measure(binary: str, name: str, specs: list[dict], meter: CpuMeter) -> dict:
+def measure(binary: str, name: str, specs: list[dict], meter: CpuMeter, base: str = BASE_URL) -> dict:
     """Check that the first request answers 2xx, and 401 or 403 without its Authorization header
     (a route that let it through would measure nothing), warm up, then measure; again while
     others load the machine."""
-    status, body = fetch(specs[0])
+    status, body = fetch(specs[0], base)
     if not 200 <= status < 300:
         raise BenchError(f"{name}: {specs[0]['method']} {specs[0]['path']} answered {status}: {body[:300]!r}")
     headers = specs[0].get("headers", {})
     if "Authorization" in headers:
         anonymous = {**specs[0], "headers": {k: v for k, v in headers.items() if k != "Authorization"}}
-        status, body = fetch(anonymous)
+        status, body = fetch(anonymous, base)
         if status not in (401, 403):
             raise BenchError(f"{name}: {specs[0]['path']} answered {status} without credentials: {body[:300]!r}")
     requests_file = write_requests(name, specs)
     if WARMUP > 0:
-        wrk(binary, requests_file, WARMUP)
+        wrk(binary, requests_file, WARMUP, base)
     attempts = []
     for attempt in range(1 + RETRIES):
         if attempt and name.startswith("token@"):
             flush_cache()  # each attempt gets a fresh minute of the per-credential token budget
         meter.start()
         commands = redis_commands()
-        raw = wrk(binary, requests_file, DURATION)
+        raw = wrk(binary, requests_file, DURATION, base)
         raw["redis_commands"] = redis_commands() - commands
         raw["foreign_cpu"] = meter.foreign_share()
         attempts.append(raw)
@@ -529,8 +572,8 @@ def print_table(rounds: dict[str, dict[str, dict]]) -> None:
         f"{'Redis/req':>9} {'x baseline':>11} {'auth ms':>8} {'others CPU':>11}"
     )
     for label, cases in rounds.items():
-        baseline = cases["baseline"]["rps"]
         for name, numbers in cases.items():
+            baseline = cases["regional_baseline" if name in REGIONAL_CASES else "baseline"]["rps"]
             print(
                 f"{name:<18} {label:>11} {numbers['rps']:>9.1f} {numbers['p50_ms']:>8.2f} {numbers['p99_ms']:>8.2f} "
                 f"{numbers['errors']:>7} {numbers['redis_per_request']:>9.3f} {ratio(numbers['rps'], baseline):>11.3f} "
@@ -569,6 +612,30 @@ def run_rounds(
     return rounds
 
 
+def run_regional(binary: str, env: dict[str, str], kept: list[dict]) -> dict[str, dict]:
+    """The regional cases: the console again, with threads for the region's long polls (a sync
+    worker would be held by each), and a region on its own database, both 2 workers."""
+    reset_database(REGION_DATABASE)
+    renv = region_env(env)
+    manage(renv, "migrate", "--no-input", "-v", "0")
+    hot = kept[:HOT_CREDENTIALS]
+    with serve(env, PORT, "console-for-region.log", extra=["--threads", "8"]):
+        tokens = access_tokens(hot)
+        with serve(renv, REGION_PORT, "region.log") as region:
+            meter = CpuMeter(region)
+            log(f"region {REGION} on its own: {', '.join(REGIONAL_CASES)} ({REPEAT} x {WARMUP} + {DURATION} s each)")
+            runs: dict[str, list[dict]] = {case: [] for case in REGIONAL_CASES}
+            for repeat in range(1, REPEAT + 1):
+                for case in REGIONAL_CASES:
+                    specs = case_requests(case, hot, tokens, [], {})
+                    name = f"{case}@{SMALL}" + (f"#{repeat}" if REPEAT > 1 else "")
+                    runs[case].append(measure(binary, name, specs, meter, REGION_URL))
+    cases = {case: median_run(measured) for case, measured in runs.items()}
+    for numbers in cases.values():
+        numbers["auth_overhead_ms"] = auth_overhead_ms(numbers["rps"], cases["regional_baseline"]["rps"])
+    return cases
+
+
 def main() -> int:
     if SMALL < HOT_CREDENTIALS or LARGE <= SMALL or TOKEN_CLIENTS > SMALL:
         raise BenchError(f"need {HOT_CREDENTIALS} <= BENCH_TOKEN_CLIENTS <= BENCH_SMALL < BENCH_LARGE")
@@ -594,9 +661,14 @@ def main() -> int:
         with serve(env) as server:
             rounds = run_rounds(binary, env, server, kept, peers)
             rss = largest_worker_rss_mb(server)
+        if has_regional_role():
+            rounds[f"{SMALL:,}"].update(run_regional(binary, env, kept))
+        else:
+            log(f"{APP} cannot run a region on its own: no regional cases ({', '.join(REGIONAL_CASES)})")
     finally:
         if os.environ.get("BENCH_KEEP_DB") != "1":
             drop_database()
+            drop_database(REGION_DATABASE)
 
     small, large = rounds[f"{SMALL:,}"], rounds[f"{LARGE:,}"]
     latest = {
@@ -613,7 +685,10 @@ def main() -> int:
     detail = {
         "rounds": rounds,
         "ratios_to_baseline": {
-            label: {case: ratio(r["rps"], cases["baseline"]["rps"]) for case, r in cases.items()}
+            label: {
+                case: ratio(r["rps"], cases["regional_baseline" if case in REGIONAL_CASES else "baseline"]["rps"])
+                for case, r in cases.items()
+            }
             for label, cases in rounds.items()
         },
         "growth_ratio_bearer_jwt": ratio(small["bearer_jwt"]["rps"], large["bearer_jwt"]["rps"]),
@@ -653,6 +728,24 @@ def main() -> int:
         ("worker RSS < 150 MB", rss < 150),
         ("no errors", all(r["errors"] == 0 for cases in rounds.values() for r in cases.values())),
     ]
+    peer_overheads = {case: small[case]["auth_overhead_ms"] for case in PEER_CASES if case in small}
+    if peer_overheads:
+        cheapest = min(peer_overheads.values())
+        checks.append(
+            (
+                f"console bearer_secret overhead below every peer's ({cheapest:.3f} ms)",
+                small["bearer_secret"]["auth_overhead_ms"] < cheapest,
+            )
+        )
+        for case in ("regional_jwt", "regional_secret"):
+            if case in small:
+                checks += [
+                    (
+                        f"{case} overhead <= 1/3 of the cheapest peer's ({cheapest / 3:.3f} ms)",
+                        small[case]["auth_overhead_ms"] <= cheapest / 3,
+                    ),
+                    (f"{case} >= 0.9 x regional_baseline", ratios[case] >= 0.9),
+                ]
     for label, ok in checks:
         print(f"  {'met    ' if ok else 'NOT MET'}  {label}")
     print(f"\nwrote {OUT.relative_to(ROOT)}/latest.json and detail.json")

@@ -7,26 +7,9 @@ from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
-from rest_framework.response import Response
-from rest_framework.views import APIView
 from rest_framework_api_key.permissions import HasAPIKey
 
-from regional.access import enabled_region_or_404
-from regional.api import InstanceTypeOutput
-
-
-class OpenInstanceTypeList(APIView):
-    """The baseline: InstanceTypeList's region lookup and catalogue query with no authentication
-    and no account check."""
-
-    authentication_classes: list = []
-    permission_classes: list = []
-    schema = None
-
-    def get(self, request: Request, region: str, cloudaccount_id: str) -> Response:
-        found = enabled_region_or_404(region)
-        return Response(InstanceTypeOutput(found.instance_types.all(), many=True).data)
+from bench.baseline import OpenInstanceTypeList
 
 
 class DotInstanceTypeList(OpenInstanceTypeList):

@@ -133,7 +133,7 @@ class RegionalBearerAuthentication(BaseAuthentication):
 
     def _from_access_token(self, request, token: str, ip: str | None) -> tuple[Facts, str, str]:
         try:
-            claims = tokens.decode(token, key_for=edge.key)
+            claims = edge.claims(token)
         except tokens.InvalidToken as error:
             self._fail(request, ip, str(error))
         if not isinstance(claims.get("cloud_account_id"), str) or not isinstance(claims.get("email", ""), str):

@@ -25,13 +25,14 @@ import jwt
 from django.conf import settings
 from jwt.algorithms import AllowedPublicKeys
 
-from credentials import signing
+from credentials import signing, tokens
 from regional.edge.console import Console, ConsoleUnavailable, console
 from regional.edge.reporting import Reporter
 
 logger = logging.getLogger(__name__)
 JWKS_REFRESH_AFTER_UNKNOWN_KID = 5.0
 SECRET_ANSWERS_KEPT = 10_000
+VERIFIED_TOKENS_KEPT = 10_000
 RETRY_AFTER_FAILURE = 0.5
 
 
@@ -57,6 +58,7 @@ class Edge:
         self.revoked_clients: dict[str, float] = {}
         self.revoked_tokens: dict[str, float] = {}
         self._answers: OrderedDict[str, tuple[dict, float]] = OrderedDict()
+        self._verified: dict[str, dict] = {}
         self._digests_of: dict[str, set[str]] = {}
         self.cursor = 0
         self.last_contact: float | None = None
@@ -151,6 +153,22 @@ class Edge:
                         self._load_keys()
             found = self.keys.get(kid)
         return found
+
+    def claims(self, token: str) -> dict:
+        """A token's verified claims (tokens.decode with this region's JWKS), or InvalidToken. A
+        signature is checked once per process: a token seen before costs a lookup and the expiry
+        check; revocations are checked on every use by the caller."""
+        claims = self._verified.get(token)
+        if claims is not None and claims["exp"] > time.time():
+            return claims
+        claims = tokens.decode(token, key_for=self.key)
+        if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+            now = time.time()
+            self._verified = {value: kept for value, kept in self._verified.items() if kept["exp"] > now}
+            if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+                self._verified.clear()
+        self._verified[token] = claims
+        return claims
 
     def revoked(self, client_id: str, jti: str | None, issued_at: float) -> bool:
         at = self.revoked_clients.get(client_id)
