@@ -6,7 +6,12 @@
    then cached there, and a token of it verified offline), and deleted on the console. The time
    from the console's 204 until the region refuses the secret and the token for good is measured;
    the p99 must be under 1 s, and nothing is served after the refusal started.
-3. The console goes away: the region keeps serving what it can verify for the staleness window
+3. Every limit holds at the region as at the console, for the secret and for a token of it: a
+   read-only credential cannot write, one restricted to another region or to other source
+   addresses is refused, another account's path is 403, an access token revoked through RFC 7009
+   and a disabled credential are refused; the usage and refusals counted at the region, and the
+   Activity of an instance made there, reach the console.
+4. The console goes away: the region keeps serving what it can verify for the staleness window
    (CAAS_REVOCATION_MAX_STALENESS), then answers 503 with Retry-After and /readyz says "stale";
    once the console is back, the region serves again.
 
@@ -34,6 +39,7 @@ STALENESS = 4
 REVOCATIONS = 100
 LATENCY_LIMIT = 1.0
 STREAK = 5  # refusals in a row that count as "refused for good"
+REPORT_WITHIN = 10
 
 
 def say(message: str) -> None:
@@ -65,6 +71,8 @@ class Deployment:
             REGION_REDIS,
             REGION,
             CAAS_REVOCATION_MAX_STALENESS=str(STALENESS),
+            USAGE_FLUSH_SECONDS="1",
+            DJANGO_TRUSTED_PROXIES="127.0.0.1/32",
             **unthrottled,
         )
         harness.prepare(self.region_env, REGION_DB, REGION_REDIS)
@@ -120,6 +128,93 @@ def check_basics(console: str, region: str, deployment: Deployment) -> tuple[lis
         f"{console}/api/v1/credentials/{child['client_id']}", headers=bearer(deployment.parent_secret), timeout=10
     )
     return problems, url
+
+
+def check_limits(console: str, region: str, deployment: Deployment) -> list[str]:
+    problems = []
+    base = f"{region}/regional/{REGION}/v1/cloudaccounts/{deployment.account}"
+    parent = bearer(deployment.parent_secret)
+    cases = [
+        ({"permissions": ["compute:read"]}, "post", 403, "a read-only credential writing"),
+        ({"regions": ["us-region-2"]}, "get", 401, "a credential of another region"),
+        ({"allowed_ips": ["127.0.0.0/8"]}, "elsewhere", 401, "a credential used from outside its addresses"),
+        ({"allowed_ips": ["127.0.0.0/8"]}, "get", 200, "a credential used from inside its addresses"),
+        ({}, "other-account", 403, "another account's path"),
+        ({}, "revoked-token", 401, "an access token revoked through RFC 7009"),
+        ({}, "disabled", 401, "a disabled credential"),
+    ]
+    for index, (limits, how, expected, label) in enumerate(cases):
+        made = requests.post(
+            f"{console}/api/v1/credentials/", json={"name": f"limit-{index}", **limits}, headers=parent, timeout=10
+        )
+        if made.status_code != 201:
+            problems.append(f"{label}: could not make it ({made.status_code} {made.text[:200]})")
+            continue
+        child = made.json()
+        basic = (child["client_id"], child["client_secret"])
+        token = requests.post(
+            f"{console}/oauth2/token", data={"grant_type": "client_credentials"}, auth=basic, timeout=10
+        ).json()["access_token"]
+        values = {"secret": child["client_secret"], "token": token}
+        if how == "revoked-token":
+            requests.post(f"{console}/oauth2/revoke", data={"token": token}, auth=basic, timeout=10)
+            values = {"token": token}
+        if how == "disabled":
+            requests.post(f"{console}/api/v1/credentials/{child['client_id']}/disable", headers=parent, timeout=10)
+        time.sleep(0.3)  # the feed: well under its p99
+        for kind, value in values.items():
+            if how == "post":
+                answer = requests.post(
+                    f"{base}/sshpublickeys",
+                    json={"name": "k", "ssh_public_key": "ssh-ed25519 AAAA x"},
+                    headers=bearer(value),
+                    timeout=5,
+                )
+            elif how == "other-account":
+                answer = requests.get(
+                    base.replace(deployment.account, "000000000000") + "/instancetypes",
+                    headers=bearer(value),
+                    timeout=5,
+                )
+            elif how == "elsewhere":  # the region trusts the local proxy: the client is 198.51.100.7
+                elsewhere = {**bearer(value), "X-Forwarded-For": "198.51.100.7"}
+                answer = requests.get(f"{base}/instancetypes", headers=elsewhere, timeout=5)
+            else:
+                answer = requests.get(f"{base}/instancetypes", headers=bearer(value), timeout=5)
+            if answer.status_code != expected:
+                problems.append(f"{label} ({kind}) at the region: {answer.status_code}, expected {expected}")
+        requests.delete(f"{console}/api/v1/credentials/{child['client_id']}", headers=parent, timeout=10)
+    return problems
+
+
+def check_reports(console: str, region: str, deployment: Deployment) -> list[str]:
+    """What the region counted and did shows at the console once the region has reported."""
+    parent = bearer(deployment.parent_secret)
+    base = f"{region}/regional/{REGION}/v1/cloudaccounts/{deployment.account}"
+    for _ in range(3):
+        requests.get(f"{base}/instancetypes", headers=parent, timeout=5)
+    requests.post(
+        f"{base}/instances",
+        json={"name": "reported", "instance_type": "vm.small", "machine_image": "debian-12"},
+        headers=parent,
+        timeout=5,
+    )
+    deadline = time.monotonic() + REPORT_WITHIN
+    while time.monotonic() < deadline:
+        usage = requests.get(
+            f"{console}/api/v1/credentials/{deployment.parent_id}/usage", headers=parent, timeout=10
+        ).json()
+        if sum(usage["requests"].get(REGION, [])) >= 3 and usage["last_used_region"] == REGION:
+            break
+        time.sleep(0.5)
+    else:
+        return [f"the region's usage did not reach the console within {REPORT_WITHIN} s"]
+    from accounts.models import AuditEvent
+
+    if not AuditEvent.objects.filter(action="instance.created", target__startswith="reported ").exists():
+        return ["the instance made at the region is not in the console's Activity"]
+    say(f"usage at the region reached the console: {sum(usage['requests'][REGION])} requests in {REGION}")
+    return []
 
 
 def refused_for_good(session: requests.Session, url: str, values: list[str], deadline: float) -> list[float | None]:
@@ -200,8 +295,8 @@ def check_console_outage(
     if requests.get(url, headers=bearer(secret), timeout=5).status_code != 200:
         return ["the access token is not served before the outage"]
     say("stopping the console")
+    stopped = time.monotonic()  # it stops answering at once; its process takes a moment to exit
     console_cm.__exit__(None, None, None)
-    stopped = time.monotonic()
     served_until, first_503 = None, None
     while time.monotonic() - stopped < STALENESS + 6:
         response = requests.get(url, headers=bearer(secret), timeout=5)
@@ -246,6 +341,8 @@ def main() -> int:
         console = console_cm.__enter__()
         region = stack.enter_context(deployment.region())
         problems, url = check_basics(console, region, deployment)
+        problems += check_limits(console, region, deployment)
+        problems += check_reports(console, region, deployment)
         more, figures = measure_revocations(console, region, url, deployment)
         problems += more
         (VAR / "latency.json").write_text(json.dumps(figures, indent=2) + "\n")
