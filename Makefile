@@ -3,7 +3,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_ENV := DJANGO_DEBUG=true
 
-.PHONY: help install install-dev run test test-postgres lint fmt bench
+# axe-core for the browser tests' accessibility checks (tests/browser/test_every_page.py reads this pin).
+AXE_CORE_VERSION := 4.10.3
+AXE := var/axe/node_modules/axe-core/axe.min.js
+
+.PHONY: help install install-dev run test test-postgres lint fmt bench axe
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -28,7 +32,13 @@ run: install ## Install, migrate and serve the portal on http://127.0.0.1:8000 (
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install-dev ## Install the dev requirements and run the whole suite (SQLite unless DATABASE_URL is set)
+$(AXE): Makefile
+	npm install --no-save --no-audit --no-fund --prefix var/axe axe-core@$(AXE_CORE_VERSION)
+	touch $@
+
+axe: $(AXE) ## Install the pinned axe-core from the npm registry into var/axe (the browser tests inject it)
+
+test: install-dev $(AXE) ## Install the dev requirements and axe-core, and run the whole suite (SQLite unless DATABASE_URL is set)
 	$(BIN)/pytest
 
 bench: install-dev ## Benchmark bearer auth, the token endpoint and the peer packages with wrk (docs/performance.md)

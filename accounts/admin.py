@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
+from accounts.activity import event_choices
 from accounts.audit import AuditContext
 from accounts.models import Account, AuditEvent, Invitation, Membership, Role, User
 from accounts.services import remove_member
@@ -214,6 +215,19 @@ class InvitationAdmin(admin.ModelAdmin):
         return False
 
 
+class EventFilter(admin.SimpleListFilter):
+    """The activity log's events by the words the portal uses for them (accounts/models.py EVENT_LABELS)."""
+
+    title = "event"
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return event_choices()
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnly, admin.ModelAdmin):
     """The activity log is evidence: operators can read it, never change it."""
@@ -222,11 +236,15 @@ class AuditEventAdmin(ReadOnly, admin.ModelAdmin):
         "created_at",
         "account",
         ascii_column("actor_email", "actor email"),
-        "action",
+        "event",
         ascii_column("target", "target"),
         "ip",
     ]
-    list_filter = ["action"]
+    list_filter = [EventFilter]
     search_fields = ["actor_email", "target", "account__cloud_account_id"]
     list_select_related = ["account"]
     date_hierarchy = "created_at"
+
+    @admin.display(description="event", ordering="action")
+    def event(self, obj: AuditEvent) -> str:
+        return f"{obj.label} ({obj.action})"

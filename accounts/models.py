@@ -198,6 +198,39 @@ class Invitation(models.Model):
         return timezone.localdate() > self.expires_on
 
 
+# What people read for each code of the activity log: the portal's Activity page, its CSV export and
+# the admin all take their words from here. The codes themselves are written by the services.
+EVENT_LABELS: dict[str, str] = {
+    "account.created": "Account created",
+    "account.credential_policies_changed": "Credential policies changed",
+    "user.signed_in": "Signed in",
+    "invitation.sent": "Invitation sent",
+    "invitation.resent": "Invitation resent",
+    "invitation.removed": "Invitation removed",
+    "member.joined": "Member joined",
+    "member.left": "Member left",
+    "member.removed": "Member removed",
+    "credential.created": "Credential created",
+    "credential.deleted": "Credential deleted",
+    "credential.disabled": "Credential disabled",
+    "credential.enabled": "Credential enabled",
+    "credential.revoked": "Credential revoked",
+    "credential.leak_revoked": "Credential revoked: leaked secret reported",
+    "client.authentication_failed": "Wrong client secret",
+    "token.issued": "Token issued",
+    "token.revoked": "Token revoked",
+    "instance.created": "Instance created",
+    "instance.deleted": "Instance deleted",
+    "sshpublickey.created": "SSH public key added",
+    "sshpublickey.deleted": "SSH public key deleted",
+}
+
+
+def event_label(action: str) -> str:
+    """The words for an event code; a code without a label still reads as words, never as `a.b_c`."""
+    return EVENT_LABELS.get(action) or action.replace(".", " ").replace("_", " ").strip().capitalize()
+
+
 class AuditEventQuerySet(models.QuerySet):
     def for_account(self, account: Account) -> "AuditEventQuerySet":
         return self.filter(account=account).select_related("actor")
@@ -232,9 +265,13 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["account", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email} {self.action} {self.target}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email} {self.label} {self.target}"
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
             raise ValueError("Audit events are append-only.")
         super().save(*args, **kwargs)
+
+    @property
+    def label(self) -> str:
+        return event_label(self.action)

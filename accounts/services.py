@@ -141,15 +141,23 @@ class InvitationRefused(ValidationError):
         self.problem = problem
 
 
-def invitation_problem(invitation: Invitation | None, user: User) -> InvitationProblem | None:
-    """None when this user can accept: the invitation is open and sent to a confirmed address of theirs,
-    so that only whoever reads that mailbox can join."""
+def closed_invitation_problem(invitation: Invitation | None) -> InvitationProblem | None:
+    """Why nobody at all can accept this invitation (unknown, used or expired); None while it is open."""
     if invitation is None:
         return InvitationProblem("This invitation link is not valid. Ask the account owner to send a new one.")
     if invitation.accepted_at is not None:
         return InvitationProblem("This invitation has already been used.")
     if invitation.is_expired:
         return InvitationProblem("This invitation has expired. Ask the account owner to resend it.")
+    return None
+
+
+def invitation_problem(invitation: Invitation | None, user: User) -> InvitationProblem | None:
+    """None when this user can accept: the invitation is open and sent to a confirmed address of theirs,
+    so that only whoever reads that mailbox can join."""
+    if closed := closed_invitation_problem(invitation):
+        return closed
+    assert invitation is not None  # noqa: S101 (closed_invitation_problem refuses a missing one)
     address = EmailAddress.objects.filter(user=user, email__iexact=invitation.email).first()
     if address is None and invitation.email.lower() != user.email.lower():
         return InvitationProblem(

@@ -1,17 +1,18 @@
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import access, services
+from accounts import activity as activity_log
 from accounts.audit import AuditContext
-from accounts.forms import GrantAccessForm, SwitchAccountForm
-from accounts.models import AuditEvent, Invitation, Membership, User
+from accounts.forms import ActivityFilterForm, GrantAccessForm, SwitchAccountForm
+from accounts.models import Invitation, Membership
 from accounts.templatetags.email_tags import ascii_email
 
 
@@ -123,10 +124,13 @@ def leave_account(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
-    user = cast(User, request.user)  # login_required
+    """Signed in: Accept invitation, from a confirmed invited address only. Signed out: who invites you
+    to which account, with Sign in and Sign up, both of which come back here (?next=)."""
     invitation = services.find_invitation(token)
+    if not request.user.is_authenticated:
+        return invitation_for_visitor(request, invitation)
+    user = request.user
     problem = services.invitation_problem(invitation, user)
     if request.method == "POST" and problem is None:
         try:
@@ -143,9 +147,43 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+def invitation_for_visitor(request: HttpRequest, invitation: Invitation | None) -> HttpResponse:
+    """While the invitation is open, `auth_next` makes the top bar's Sign in and Sign up lead back here too."""
+    if request.method == "POST":
+        return redirect_to_login(request.get_full_path())
+    problem = services.closed_invitation_problem(invitation)
+    status = 404 if invitation is None else 400 if problem else 200
+    context = {"invitation": invitation, "problem": problem, "auth_next": "" if problem else request.path}
+    return render(request, "accounts/accept_invitation.html", context, status=status)
+
+
 @require_GET
 @access.member_required
-def activity(request: HttpRequest, membership: Membership) -> HttpResponse:
-    events = AuditEvent.objects.visible_to(membership)
-    page = Paginator(events, 25).get_page(request.GET.get("page"))
-    return render(request, "accounts/activity.html", {"tab": "activity", "membership": membership, "page": page})
+def activity(request: HttpRequest, membership: Membership) -> HttpResponseBase:
+    """The filtered log, a page of rows at a time; with ?export=csv every event it matches, as a file."""
+    form = ActivityFilterForm(
+        request.GET,
+        events=activity_log.event_choices(),
+        members=activity_log.member_choices(membership),
+        credentials=activity_log.credential_choices(membership),
+    )
+    context = {"tab": "activity", "membership": membership, "form": form}
+    if not form.is_valid():
+        return render(request, "accounts/activity.html", context, status=400)
+    filters = form.filters()
+    events = activity_log.events_for(membership, filters)
+    if request.GET.get("export") == "csv":
+        return activity_csv(events, membership)
+    export = request.GET.copy()
+    export.pop("page", None)
+    export["export"] = "csv"
+    context |= {"filters": filters, "page": activity_log.page_of_rows(events, request.GET.get("page"))}
+    return render(request, "accounts/activity.html", {**context, "export_query": export.urlencode()})
+
+
+def activity_csv(events, membership: Membership) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(activity_log.csv_lines(events), content_type="text/csv; charset=utf-8")
+    filename = f"activity-{membership.account.cloud_account_id}-{timezone.now():%Y%m%d-%H%M%S}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

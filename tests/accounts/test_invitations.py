@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Invitation, Membership, Role
+from tests.conftest import PASSWORD
 from tests.factories import MembershipFactory, UserFactory
 
 
@@ -69,12 +70,80 @@ def test_the_token_is_not_stored_in_the_database(client, owner, mailoutbox):
     assert len(token) >= 40
 
 
-def test_anonymous_invitee_is_asked_to_sign_in_first(client, owner, mailoutbox):
+def test_a_signed_out_invitee_sees_who_invites_them_to_what(client, owner, mailoutbox):
+    client.force_login(owner.user)
+    grant(client, "someone@example.com", note="Welcome aboard")
+    client.logout()
+    link = link_in(mailoutbox[0])
+    page = client.get(link)
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert (
+        f"<strong>owner@example.com</strong> invited you\n        to <strong>{owner.account.name}</strong>." in content
+    )
+    assert "Welcome aboard" in content and "someone@example.com" in content
+    assert "<button" not in content.split("<h1>")[1]  # nothing to accept before signing in
+
+
+def test_a_signed_out_invitee_sees_the_inviters_name_when_they_gave_one(client, owner, mailoutbox):
+    owner.user.full_name = "Olivia Owner"
+    owner.user.save()
     client.force_login(owner.user)
     grant(client, "someone@example.com")
     client.logout()
-    response = client.get(link_in(mailoutbox[0]))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+    assert "<strong>Olivia Owner</strong> invited you" in client.get(link_in(mailoutbox[0])).content.decode()
+
+
+def test_sign_in_and_sign_up_lead_back_to_the_invitation_and_so_does_the_top_bar(client, owner, mailoutbox):
+    client.force_login(owner.user)
+    grant(client, "someone@example.com")
+    client.logout()
+    link = link_in(mailoutbox[0])
+    content = client.get(link).content.decode()
+    for view, label in [("account_login", "Sign in"), ("account_signup", "Sign up")]:
+        links = re.findall(rf'<a class="[^"]*" href="([^"]+)">{label}</a>', content)
+        assert links == [f"{reverse(view)}?next={link}"] * 2  # the page's button and the top bar's link
+        back = client.get(links[0])
+        assert back.status_code == 200
+        assert re.findall(rf'href="([^"]+)">{label}</a>', back.content.decode()) == [links[0]]  # top bar, still
+
+
+def test_signing_in_from_the_invitation_comes_back_to_accept_it(client, owner, invitee, mailoutbox):
+    client.force_login(owner.user)
+    grant(client, invitee.email)
+    client.logout()
+    link = link_in(mailoutbox[0])
+    response = client.post(f"{reverse('account_login')}?next={link}", {"login": invitee.email, "password": PASSWORD})
+    assert response["Location"] == link
+    assert b"Accept invitation</button>" in client.get(link).content
+    assert client.post(link)["Location"] == reverse("accounts:profile")
+    assert Membership.objects.filter(user=invitee, account=owner.account).exists()
+
+
+def test_a_signed_out_post_is_sent_to_sign_in_and_accepts_nothing(client, owner, mailoutbox):
+    client.force_login(owner.user)
+    grant(client, "someone@example.com")
+    client.logout()
+    link = link_in(mailoutbox[0])
+    response = client.post(link)
+    assert response.status_code == 302 and response["Location"] == f"{reverse('account_login')}?next={link}"
+    assert Invitation.objects.get().accepted_at is None
+
+
+def test_a_signed_out_visitor_learns_nothing_from_an_unknown_link(client, owner):
+    response = client.get(reverse("accounts:accept_invitation", args=["no-such-token"]))
+    assert response.status_code == 404
+    assert b"not valid" in response.content and owner.account.name.encode() not in response.content
+
+
+def test_a_signed_out_visitor_is_told_an_expired_invitation_is_closed(client, owner, mailoutbox):
+    client.force_login(owner.user)
+    grant(client, "someone@example.com", days=1)
+    client.logout()
+    with time_machine.travel(timezone.now() + timedelta(days=3)):
+        response = client.get(link_in(mailoutbox[0]))
+    assert response.status_code == 400 and b"expired" in response.content
+    assert b"?next=/invitations/" not in response.content
 
 
 def test_inviting_an_existing_member_is_refused(owner_client, member):
