@@ -121,6 +121,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not shared-cache memory: concurrent test requests then wait for the lock instead of failing.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 
+# On PostgreSQL the bearer lookup (credentials/verify.py) is a prepared statement, planned once per
+# connection. Behind a pooler in transaction mode that does not keep prepared statements (PgBouncer
+# before 1.21, or without max_prepared_statements), set DJANGO_DB_PREPARED_LOOKUPS=false.
+DATABASE_PREPARED_LOOKUPS = env_bool("DJANGO_DB_PREPARED_LOOKUPS", True)
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {

@@ -12,6 +12,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connections, router
 from django.utils import timezone
 
@@ -157,7 +158,7 @@ class UsableCredentialLookup:
         alias = router.db_for_read(Credential)
         sql, models = self._compile(alias)
         connection = connections[alias]
-        with connection.cursor() as cursor:
+        with _prepared_cursor(connection) if _prepares(connection) else connection.cursor() as cursor:
             cursor.execute(sql, [jti, value] if self.revoked_jti else [value])
             row = cursor.fetchone()
         if row is None:
@@ -175,6 +176,24 @@ class UsableCredentialLookup:
         if self.revoked_jti:
             credential.token_revoked = bool(row[position])
         return credential
+
+
+def _prepares(connection) -> bool:
+    return connection.vendor == "postgresql" and settings.DATABASE_PREPARED_LOOKUPS
+
+
+def _prepared_cursor(connection):
+    """A server-side-binding cursor whose statements PostgreSQL prepares once per connection.
+    Planning this join costs several times what running it does (0.65 ms against 0.1 ms
+    prepared, measured here), and Django's own cursors bind on the client, which prepares
+    nothing. Django's wrapper stays around it, so the query is logged and counted as any other."""
+    import psycopg
+
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:  # only server-side-binding cursors (this one) ever prepare
+        raw.prepare_threshold = 0
+    return connection._prepare_cursor(psycopg.Cursor(raw))
 
 
 by_secret_digest = UsableCredentialLookup("secret_digest")

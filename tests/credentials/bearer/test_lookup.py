@@ -71,13 +71,17 @@ def test_the_lookup_sql_is_the_snapshot(database, name):
 
 
 def test_the_lookup_runs_the_sql_of_the_database_in_use(member_credential):
-    """On PostgreSQL (CI's second run, or DATABASE_URL) the LATERAL branch is what runs."""
+    """On PostgreSQL (CI's second run, or DATABASE_URL) the LATERAL branch is what runs, prepared."""
     credential, secret = member_credential
     with CaptureQueriesContext(connection) as captured:
         assert by_secret_digest.get(keys.digest(secret)) == credential
     (query,) = captured.captured_queries
-    joins = JOINS_POSTGRESQL if connection.vendor == "postgresql" else JOINS_SQLITE
-    assert joins in query["sql"]
+    if connection.vendor == "postgresql":  # a prepared statement: PostgreSQL lists its text
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            assert any(JOINS_POSTGRESQL in statement for (statement,) in cursor.fetchall())
+    else:
+        assert JOINS_SQLITE in query["sql"]
 
 
 def field_values(instance) -> dict:
@@ -125,3 +129,31 @@ def test_the_access_token_lookup_tells_whether_the_token_was_revoked(member_cred
     RevokedToken.objects.create(jti="j-1", expires_at=timezone.now() + timedelta(hours=1))
     assert by_client_id_with_revocation.get(credential.client_id, jti="j-1").token_revoked is True
     assert by_client_id_with_revocation.get(credential.client_id, jti="j-2").token_revoked is False
+
+
+def _prepared_runs() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(generic_plans + custom_plans), 0) FROM pg_prepared_statements "
+            "WHERE statement LIKE '%%\"credentials_credential\" c%%'"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def test_on_postgresql_the_lookup_is_a_statement_prepared_once_per_connection(member_credential, settings):
+    """Planning the join costs more than running it; a prepared statement is planned once. On
+    SQLite (nothing to prepare) and with DJANGO_DB_PREPARED_LOOKUPS=false, Django's cursor runs it."""
+    credential, _ = member_credential
+    if connection.vendor != "postgresql":
+        with CaptureQueriesContext(connection) as queries:
+            assert by_secret_digest.get(credential.secret_digest) == credential
+        assert len(queries) == 1
+        return
+    before = _prepared_runs()
+    for _ in range(3):
+        assert by_secret_digest.get(credential.secret_digest) == credential
+    assert _prepared_runs() == before + 3
+    settings.DATABASE_PREPARED_LOOKUPS = False
+    with CaptureQueriesContext(connection) as queries:
+        assert by_secret_digest.get(credential.secret_digest) == credential
+    assert len(queries) == 1 and _prepared_runs() == before + 3
