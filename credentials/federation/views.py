@@ -6,6 +6,7 @@
 - `POST internal/v1/reports`: the usage, last use, refusals and Activity a region saw.
 """
 
+import ipaddress
 import json
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 MAX_REPORT_ITEMS = 5000
 DIGEST_LENGTH = 64
 REGIONAL_ACTIONS = ("instance.", "sshpublickey.")
+MAX_COUNT = 2**31 - 1  # the usage columns are 32-bit integers on PostgreSQL
 
 
 class BadReport(ValueError):
@@ -144,7 +146,10 @@ def secret(request: HttpRequest, region) -> JsonResponse:
 def _moment(value) -> datetime:
     if not isinstance(value, int | float):
         raise BadReport("Times are seconds since the epoch.")
-    return datetime.fromtimestamp(value, tz=UTC)
+    try:
+        return datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError):  # inf, nan, or beyond year 9999
+        raise BadReport("Times are seconds since the epoch.") from None
 
 
 def _items(body: dict, name: str) -> list:
@@ -161,7 +166,12 @@ def _text(value, limit: int) -> str:
 
 
 def _address(value) -> str | None:
-    return None if value in (None, "") else _text(value, 45)
+    if value in (None, ""):
+        return None
+    try:  # the columns are inet on PostgreSQL, which refuses anything else with an error
+        return str(ipaddress.ip_address(_text(value, 45)))
+    except ValueError:
+        raise BadReport("Addresses are IPv4 or IPv6 addresses.") from None
 
 
 @require_POST
@@ -191,6 +201,8 @@ def report(request: HttpRequest, region) -> JsonResponse:
                 key = (credentials[client_id].pk, _moment(hour), region.slug, _text(permission, 40))
                 counts[key][0] += max(requests, 0)
                 counts[key][1] += max(refused, 0)
+                if max(counts[key]) > MAX_COUNT:
+                    raise BadReport(f"Counts are at most {MAX_COUNT}.")
         for client_id, at, ip, reason in failure_rows:
             if client_id in credentials:
                 failures[credentials[client_id].pk].append(
