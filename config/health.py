@@ -33,10 +33,7 @@ def _regional_readiness() -> JsonResponse:
 
     edge.start()
     staleness = edge.staleness()
-    if staleness is None:
-        state = "connecting"
-    else:
-        state = "following" if edge.fresh() else "stale"
+    state = "connecting" if staleness is None else "following" if edge.fresh() else "stale"
     feed = {
         "state": state,
         "seconds_since_contact": None if staleness is None else round(staleness, 3),

@@ -15,7 +15,7 @@ class RegionKeyInline(admin.TabularInline):
     model = RegionKey
     extra = 0
     fields = ["hint", "created_at", "last_used_at"]
-    readonly_fields = fields
+    readonly_fields = ["hint", "created_at", "last_used_at"]
     verbose_name = "region key"
     verbose_name_plural = "region keys (for the region deployed on its own: manage.py issue_region_key)"
 

@@ -1,5 +1,7 @@
 """The stand-in regional services: bearer authentication only, one account and one region per path."""
 
+from typing import cast
+
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -110,7 +112,7 @@ class RegionalView(APIView):
         super().initial(request, *args, **kwargs)
         if request.auth is None:  # unreachable: HasScope refused a request without one
             raise NotAuthenticated()
-        self.principal = request.auth
+        self.principal = cast(services.Principal, request.auth)
         self.region = enabled_region_or_404(kwargs["region"])
         if kwargs["cloudaccount_id"] != self.principal.cloud_account_id:
             raise PermissionDenied("This credential belongs to another cloud account.")

@@ -1,19 +1,35 @@
 """Business rules of the stand-in regional services. They act on the authenticated principal only."""
 
 import re
+from typing import Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.audit import AuditContext
-from credentials.verify import Principal
 from regional.models import Instance, InstanceType, Region, SshPublicKey, Tenant
 from regional.ssh import parse_public_key
 
 NAME_PATTERN = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 NAME_RULES = "1 to 63 lowercase letters, digits and -, starting and ending with a letter or digit."
 MACHINE_IMAGES = ["debian-12", "rocky-9", "ubuntu-22.04", "ubuntu-24.04"]
+
+
+class Principal(Protocol):
+    """Who a regional request acts for: credentials.verify.Principal in one process, or
+    regional.edge.authentication.RemotePrincipal at a region deployed on its own."""
+
+    @property
+    def client_id(self) -> str: ...
+
+    @property
+    def cloud_account_id(self) -> str: ...
+
+    @property
+    def email(self) -> str: ...
+
+    def record_activity(self, *, action: str, target: str, context: AuditContext | None) -> None: ...
 
 
 class Conflict(Exception):

@@ -79,8 +79,11 @@ class Reporter:
                 counts = self._counts[(cid, hour, perm)]
                 counts[0] += req
                 counts[1] += ref
+            kept = defaultdict(list)
             for cid, at, ip, reason in payload["failures"]:
-                self._failures[cid].appendleft((at, ip, reason))
+                kept[cid].append((at, ip, reason))
+            for cid, older in kept.items():  # before the newer ones, of which the newest FAILURES_KEPT stay
+                self._failures[cid] = deque([*older, *self._failures[cid]], maxlen=FAILURES_KEPT)
             for cid, at, ip in payload["last_used"]:
                 self._last_used.setdefault(cid, (at, ip))
             self._activity[:0] = payload["activity"]

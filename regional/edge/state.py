@@ -81,6 +81,11 @@ class Edge:
             self._pid = os.getpid()
             threading.Thread(target=self._follow, name="caas-revocation-feed", daemon=True).start()
 
+    def _remote(self) -> Console:
+        if self.console is None:
+            raise ConsoleUnavailable("not started")
+        return self.console
+
     def _wait_seconds(self) -> int:
         return max(1, min(settings.CAAS_FEED_WAIT_SECONDS, settings.CAAS_REVOCATION_MAX_STALENESS // 3))
 
@@ -92,13 +97,13 @@ class Edge:
                 if time.monotonic() >= next_jwks:
                     self._load_keys()
                     next_jwks = time.monotonic() + settings.OAUTH_JWKS_MAX_AGE
-                answer = self.console.revocations(self.cursor, 0 if more else self._wait_seconds())
+                answer = self._remote().revocations(self.cursor, 0 if more else self._wait_seconds())
                 self.apply(answer["revocations"])
                 self.cursor, more = int(answer["cursor"]), bool(answer["more"])
                 self.last_contact, self.error = time.monotonic(), ""
                 if not more:
                     self.synced.set()
-                self.reporter.send_if_due(self.console)
+                self.reporter.send_if_due(self._remote())
             except (ConsoleUnavailable, KeyError, TypeError, ValueError) as error:
                 self.error = str(error) or type(error).__name__
                 logger.warning("Revocation feed: %s", self.error)
@@ -125,7 +130,7 @@ class Edge:
 
     def _load_keys(self) -> None:
         keys = {}
-        for jwk in self.console.jwks()["keys"]:
+        for jwk in self._remote().jwks()["keys"]:
             try:
                 family, _ = signing.ALGORITHMS[jwk["alg"]]
                 keys[jwk["kid"]] = VerifyingKey(jwk["kid"], jwk["alg"], family.from_jwk(json.dumps(jwk)))
@@ -181,7 +186,7 @@ class Edge:
             return cached[0]
         asked_at = time.monotonic()
         cursor_before = self.delivered
-        answer = self.console.secret(digest)
+        answer = self._remote().secret(digest)
         with self._lock:
             if self.delivered != cursor_before and answer.get("client_id") in self.revoked_clients:
                 return {"active": False}  # revoked while we asked: not cached, refused

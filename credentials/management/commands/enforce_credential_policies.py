@@ -7,7 +7,8 @@ from credentials.federation import revocations
 class Command(BaseCommand):
     help = (
         "Disable credentials unused for longer than their account allows, email expiry reminders and drop "
-        "usage older than the usage window and revocation-feed entries older than any access token. Idempotent; safe to run from cron on several hosts at once."
+        "usage older than the usage window and revocation-feed entries older than any access token. "
+        "Idempotent; safe to run from cron on several hosts at once."
     )
 
     def handle(self, *args, **options) -> None:
