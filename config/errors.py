@@ -7,6 +7,7 @@ from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE, REASON_NO_REFERER
 from django.shortcuts import render
+from django.template import loader
 from django.views import defaults
 from rest_framework.views import exception_handler
 
@@ -62,7 +63,9 @@ def bad_request(request: HttpRequest, exception: Exception, message: str = "Bad 
         return JsonResponse({"error": "invalid_request", "error_description": message, "detail": message}, status=400)
     if wants_json(request):
         return JsonResponse({"detail": message}, status=400)
-    return render(request, "400.html", {"message": message}, status=400)
+    # Rendered without the request: the request may be what broke (a NUL in the session cookie
+    # fails again the moment a context processor loads the session), and a 400 names no one.
+    return HttpResponse(loader.render_to_string("400.html", {"message": message}), status=400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
