@@ -107,6 +107,17 @@ OAUTH_SCHEMAS = {
             "client_id": {"type": "string"},
             "cloud_account_id": {"type": "string"},
             "scope": {"type": "string", "description": "Space-separated scopes."},
+            "email": {"type": "string", "description": "The email of the member the credential acts for."},
+            "allowed_ips": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Only for a credential restricted to source addresses: its CIDRs.",
+            },
+            "allowed_ips_mode": {
+                "type": "string",
+                "enum": ["enforce", "report"],
+                "description": "With allowed_ips: whether other addresses are refused or only reported.",
+            },
         },
     },
 }
