@@ -73,6 +73,7 @@ PEER_CASES = ["peer_dot", "peer_knox", "peer_drf_token", "peer_api_key"]  # benc
 # A region on its own (CAAS_ROLE=regional) on its own database, following the console's feed;
 # these cases' auth overhead is measured against regional_baseline, the region's open copy of the view.
 REGIONAL_CASES = ["regional_baseline", "regional_jwt", "regional_secret"]
+AT_THE_CONSOLE = {"regional_baseline": "baseline", "regional_jwt": "bearer_jwt", "regional_secret": "bearer_secret"}
 REGION_DATABASE = "caas_bench_region"
 GROWTH_CASES = ["baseline", "bearer_secret", "bearer_jwt"]
 
@@ -333,14 +334,8 @@ def case_requests(
 ) -> list[dict]:
     if case in PEER_CASES:
         return peers[case]  # written by bench/seed.py from the bench URLconf
-    if case in REGIONAL_CASES:
-        return case_requests(
-            case.replace("regional_", "").replace("jwt", "bearer_jwt").replace("secret", "bearer_secret"),
-            hot,
-            tokens,
-            token_clients,
-            peers,
-        )
+    if case in REGIONAL_CASES:  # the same requests, sent to the region (measure(..., REGION_URL))
+        return case_requests(AT_THE_CONSOLE[case], hot, tokens, token_clients, peers)
     if case == "baseline":
         return [{"method": "GET", "path": instancetypes_path(c["cloud_account_id"], open_route=True)} for c in hot]
     if case == "bearer_secret":

@@ -91,16 +91,49 @@ class InsufficientScope(exceptions.PermissionDenied):
         self.auth_header = challenge("insufficient_scope", f"This request needs the {scope} scope.", scope=scope)
 
 
-class BearerAuthentication(BaseAuthentication):
-    def authenticate(self, request):
+class BearerScheme(BaseAuthentication):
+    """What the console's and a region's bearer authentication share (RFC 6750): reading the
+    header, spending the failure budget on guesses, refusing real credentials, the challenge."""
+
+    def bearer_token(self, request) -> str | None:
         if "access_token" in request.query_params:
             raise InvalidRequest("Send the token in the Authorization header, never in the URL.")
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        scheme, _, token = header.partition(" ")
+        scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
         if scheme.lower() != "bearer":
             return None
         if not B64TOKEN.fullmatch(token):
             raise InvalidRequest("The Authorization header must be: Bearer <token>.")
+        return token
+
+    def _fail(self, request, ip: str | None, description: str) -> NoReturn:
+        """A guess (an unknown secret, a forged or foreign token) spends its address's failure
+        budget; past it, guesses get 429 instead of 401. Only guesses are counted and refused, so
+        no one's guesses can lock a valid credential out."""
+        wait = throttling.take("failed_auth_per_ip", ip or "-")
+        if wait is not None:
+            security_event(request, "throttled", limit="failed_auth_per_ip", reason=description)
+            raise exceptions.Throttled(wait, "Too many failed authentication attempts from this address.")
+        security_event(request, "bearer.refused", reason=description)
+        request._bearer_error = description
+        raise InvalidToken(description)
+
+    def _refused(self, request, client_id: str, description: str) -> NoReturn:
+        """A real credential used where or when it may not be: not a guess (the caller has noted
+        it in the credential's usage)."""
+        security_event(request, "bearer.refused", reason=description, client_id=client_id)
+        request._bearer_error = description
+        raise InvalidToken(description)
+
+    def authenticate_header(self, request) -> str:
+        description = getattr(request, "_bearer_error", None)
+        return challenge("invalid_token", description) if description else challenge()
+
+
+class BearerAuthentication(BearerScheme):
+    def authenticate(self, request):
+        token = self.bearer_token(request)
+        if token is None:
+            return None
         ip = client_ip(request)
         context = request.parser_context or {}
         region = context.get("kwargs", {}).get("region")
@@ -147,30 +180,11 @@ class BearerAuthentication(BaseAuthentication):
         scopes = frozenset(claims["scope"].split()) & frozenset(credential.permissions)
         return credential, scopes, claims["jti"], tokens.regions_in_audience(claims["aud"])
 
-    def _fail(self, request, ip: str | None, description: str) -> NoReturn:
-        """A guess (an unknown secret, a forged or foreign token) spends its address's failure
-        budget; past it, guesses get 429 instead of 401. Only guesses are counted and refused, so
-        no one's guesses can lock a valid credential out."""
-        wait = throttling.take("failed_auth_per_ip", ip or "-")
-        if wait is not None:
-            security_event(request, "throttled", limit="failed_auth_per_ip", reason=description)
-            raise exceptions.Throttled(wait, "Too many failed authentication attempts from this address.")
-        security_event(request, "bearer.refused", reason=description)
-        request._bearer_error = description
-        raise InvalidToken(description)
-
     def _refuse(
         self, request, credential: Credential, ip: str | None, region: str | None, description: str
     ) -> NoReturn:
-        """A real credential used where or when it may not be: shown in its usage, not a guess."""
         usage.record_failure(credential.pk, region, ip, description)
-        security_event(request, "bearer.refused", reason=description, client_id=credential.client_id)
-        request._bearer_error = description
-        raise InvalidToken(description)
-
-    def authenticate_header(self, request) -> str:
-        description = getattr(request, "_bearer_error", None)
-        return challenge("invalid_token", description) if description else challenge()
+        self._refused(request, credential.client_id, description)
 
 
 class HasScope(BasePermission):

@@ -14,12 +14,11 @@ from typing import NoReturn
 
 from django.conf import settings
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication
 
 from accounts.audit import AuditContext, client_ip
 from config.logs import security_event
 from credentials import allowlist, keys, throttling, tokens
-from credentials.authentication import B64TOKEN, InvalidRequest, InvalidToken, RateLimited, challenge, needed_scope
+from credentials.authentication import BearerScheme, RateLimited, needed_scope
 from credentials.verify import region_refusal
 from regional.edge.console import ConsoleUnavailable
 from regional.edge.state import edge
@@ -83,15 +82,11 @@ class Facts:
     allowed_ips_mode: str
 
 
-class RegionalBearerAuthentication(BaseAuthentication):
+class RegionalBearerAuthentication(BearerScheme):
     def authenticate(self, request):
-        if "access_token" in request.query_params:
-            raise InvalidRequest("Send the token in the Authorization header, never in the URL.")
-        scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-        if scheme.lower() != "bearer":
+        token = self.bearer_token(request)
+        if token is None:
             return None
-        if not B64TOKEN.fullmatch(token):
-            raise InvalidRequest("The Authorization header must be: Bearer <token>.")
         self._require_fresh_feed()
         ip = client_ip(request)
         region = settings.CAAS_REGION
@@ -195,23 +190,6 @@ class RegionalBearerAuthentication(BaseAuthentication):
             return None
         return problem
 
-    def _fail(self, request, ip: str | None, description: str) -> NoReturn:
-        """A guess: spends the address's failure budget, as at the console."""
-        wait = throttling.take("failed_auth_per_ip", ip or "-")
-        if wait is not None:
-            security_event(request, "throttled", limit="failed_auth_per_ip", reason=description)
-            raise exceptions.Throttled(wait, "Too many failed authentication attempts from this address.")
-        security_event(request, "bearer.refused", reason=description)
-        request._bearer_error = description
-        raise InvalidToken(description)
-
     def _refuse(self, request, client_id: str, ip: str | None, description: str) -> NoReturn:
-        """A real credential used where or when it may not be: reported to its usage, not a guess."""
         edge.reporter.refusal(client_id, ip, description)
-        security_event(request, "bearer.refused", reason=description, client_id=client_id)
-        request._bearer_error = description
-        raise InvalidToken(description)
-
-    def authenticate_header(self, request) -> str:
-        description = getattr(request, "_bearer_error", None)
-        return challenge("invalid_token", description) if description else challenge()
+        self._refused(request, client_id, description)
