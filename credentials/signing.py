@@ -29,10 +29,11 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from django.conf import settings
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone
 from jwt.algorithms import Algorithm, AllowedPrivateKeys, AllowedPublicKeys, ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
+from config import locks
 from credentials.models import SigningKey
 
 # RFC 9864 names Ed25519 by its curve; PyJWT knows it only as the deprecated "EdDSA", which
@@ -47,6 +48,7 @@ ALGORITHMS: dict[str, tuple[type[Algorithm], Callable[[], AllowedPrivateKeys]]] 
 MISS_REFRESH_SECONDS = 5
 CLOCK_SKEW = timedelta(minutes=5)
 NEXT, CURRENT, RETIRING, RETIRED = "next", "current", "retiring", "retired"
+MAKERS_LOCK = 0x63616174  # the pg_advisory_xact_lock key of the servers that make keys
 
 
 def jwks_max_age() -> int:
@@ -131,8 +133,8 @@ def rotate(*, immediately: bool = False) -> SigningKey:
     """Publish a next key (of OAUTH_SIGNING_ALG) that starts signing once every verifier has it.
     `immediately` signs with it at once: for a key that must stop signing now, at the price of
     verifiers that have not fetched the JWKS since refusing new tokens until they do."""
+    locks.serialize(router.db_for_write(SigningKey), MAKERS_LOCK)  # servers rotating at once queue here
     now = timezone.now()
-    list(SigningKey.objects.select_for_update())  # servers rotating at once queue here
     key = _new_key(settings.OAUTH_SIGNING_ALG, now if immediately else now + prepublication())
     keyring.forget()
     return key
@@ -155,7 +157,8 @@ def ensure_keys() -> list[SigningKey]:
     published = _published(list(SigningKey.objects.all()), timezone.now())
     if _missing_key(published) is not None:
         with transaction.atomic():
-            published = _published(list(SigningKey.objects.select_for_update()), timezone.now())
+            locks.serialize(router.db_for_write(SigningKey), MAKERS_LOCK)  # also with no key yet to lock
+            published = _published(list(SigningKey.objects.all()), timezone.now())
             activates_at = _missing_key(published)  # again: another server may have made it meanwhile
             if activates_at is not None:
                 key = _new_key(settings.OAUTH_SIGNING_ALG, activates_at)

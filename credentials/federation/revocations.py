@@ -14,11 +14,12 @@ from datetime import timedelta
 
 import redis
 from django.conf import settings
-from django.db import connections, router, transaction
+from django.db import router, transaction
 from django.db.models.signals import post_delete, pre_save
 from django.utils import timezone
 
 from accounts.models import User
+from config import locks
 from credentials.models import Credential, Revocation
 
 CHANNEL = "caas:revocations"
@@ -51,14 +52,10 @@ def _redis() -> redis.Redis:
 def _write(rows: list[Revocation]) -> None:
     """The ids are the regions' cursor, so they must be taken in commit order: a region that read
     id 11 before id 10 committed would skip 10 for good. PostgreSQL hands out ids at insert, so
-    the feed's writers queue here until the one before has committed (SQLite writes one
-    transaction at a time anyway)."""
+    the feed's writers queue here until the one before has committed."""
     alias = router.db_for_write(Revocation)
     with transaction.atomic(using=alias, savepoint=False):
-        connection = connections[alias]
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK})")
+        locks.serialize(alias, WRITERS_LOCK)
         Revocation.objects.using(alias).bulk_create(rows)
         transaction.on_commit(_notify, using=alias)
 

@@ -182,7 +182,9 @@ def check_limits(console: str, region: str, deployment: Deployment) -> list[str]
             else:
                 answer = requests.get(f"{base}/instancetypes", headers=bearer(value), timeout=5)
             if answer.status_code != expected:
-                problems.append(f"{label} ({kind}) at the region: {answer.status_code}, expected {expected}")
+                problems.append(
+                    f"{label} ({kind}) at the region: {answer.status_code}, expected {expected}: {answer.text[:200]}"
+                )
         requests.delete(f"{console}/api/v1/credentials/{child['client_id']}", headers=parent, timeout=10)
     return problems
 
@@ -250,8 +252,9 @@ def measure_revocations(console: str, region: str, url: str, deployment: Deploym
             auth=(child["client_id"], child["client_secret"]),
         ).json()["access_token"]
         for value in (child["client_secret"], token):
-            if session.get(url, headers=bearer(value)).status_code != 200:
-                problems.append(f"round {round_number}: not served before the revocation")
+            served = session.get(url, headers=bearer(value))
+            if served.status_code != 200:
+                problems.append(f"round {round_number}: not served before the revocation: {served.text[:200]}")
         deleted = session.delete(
             f"{console}/api/v1/credentials/{child['client_id']}", headers=bearer(deployment.parent_secret)
         )
