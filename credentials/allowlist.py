@@ -5,6 +5,7 @@ cached per list, and an empty list (the common case) costs one truth test.
 """
 
 import ipaddress
+from collections.abc import Callable
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
@@ -85,3 +86,16 @@ def refusal(networks, ip: str | None) -> str | None:
         return None
     where = ip or "an unknown address"
     return f"This credential may not be used from {where}: it is not in its allowed source addresses."
+
+
+def enforced_refusal(networks, mode: str, ip: str | None, report: Callable[[str], None]) -> str | None:
+    """Why a use from `ip` is refused, or None. In report mode the use goes ahead and `report` is
+    given the refusal it would have been, for the credential's usage (at the console, or in the
+    region's report to it)."""
+    if not networks:
+        return None
+    problem = refusal(networks, ip)
+    if problem is not None and mode == REPORT:
+        report(f"Would have been refused: {ip or 'unknown address'}. {problem}")
+        return None
+    return problem

@@ -239,15 +239,13 @@ def region_refusal(regions, region: str | None) -> str | None:
 
 
 def address_refusal(credential: Credential, ip: str | None, region: str | None) -> str | None:
-    """Why a use from `ip` is refused by the credential's allow-list, or None. In report mode the
-    use goes ahead and the refusal it would have been is noted in the credential's usage."""
-    if not credential.allowed_ips:
-        return None
-    problem = allowlist.refusal(credential.allowed_ips, ip)
-    if problem is not None and credential.allowed_ips_mode == allowlist.REPORT:
-        usage.record_report(credential.pk, region, ip, f"Would have been refused: {ip or 'unknown address'}. {problem}")
-        return None
-    return problem
+    """Why a use from `ip` is refused by the credential's allow-list, or None (allowlist.enforced_refusal)."""
+    return allowlist.enforced_refusal(
+        credential.allowed_ips,
+        credential.allowed_ips_mode,
+        ip,
+        lambda reason: usage.record_report(credential.pk, region, ip, reason),
+    )
 
 
 def record_use(credential: Credential, ip: str | None, region: str | None = None, permission: str = "") -> None:

@@ -180,15 +180,12 @@ class RegionalBearerAuthentication(BearerScheme):
         )
 
     def _address_refusal(self, facts: Facts, ip: str | None) -> str | None:
-        if not facts.allowed_ips:
-            return None
-        problem = allowlist.refusal(facts.allowed_ips, ip)
-        if problem is not None and facts.allowed_ips_mode == allowlist.REPORT:
-            edge.reporter.refusal(
-                facts.client_id, ip, f"Would have been refused: {ip or 'unknown address'}. {problem}", counted=False
-            )
-            return None
-        return problem
+        return allowlist.enforced_refusal(
+            facts.allowed_ips,
+            facts.allowed_ips_mode,
+            ip,
+            lambda reason: edge.reporter.refusal(facts.client_id, ip, reason, counted=False),
+        )
 
     def _refuse(self, request, client_id: str, ip: str | None, description: str) -> NoReturn:
         edge.reporter.refusal(client_id, ip, description)
