@@ -57,6 +57,7 @@ class Edge:
         self._keys_fetched = float("-inf")
         self.revoked_clients: dict[str, float] = {}
         self.revoked_tokens: dict[str, float] = {}
+        self._revoked_as: dict[str, int] = {}  # client ID: the delivery count its latest revocation made
         self._answers: OrderedDict[str, tuple[dict, float]] = OrderedDict()
         self._verified: dict[str, dict] = {}
         self._digests_of: dict[str, set[str]] = {}
@@ -119,6 +120,7 @@ class Edge:
                 if "client_id" in entry:
                     client_id = entry["client_id"]
                     self.revoked_clients[client_id] = max(at, self.revoked_clients.get(client_id, at))
+                    self._revoked_as[client_id] = self.delivered + 1
                     for digest in self._digests_of.pop(client_id, ()):
                         self._answers.pop(digest, None)
                 else:
@@ -127,6 +129,7 @@ class Edge:
             if len(self.revoked_clients) + len(self.revoked_tokens) > 10_000:
                 self.revoked_clients = {k: v for k, v in self.revoked_clients.items() if v >= horizon}
                 self.revoked_tokens = {k: v for k, v in self.revoked_tokens.items() if v >= horizon}
+                self._revoked_as = {k: v for k, v in self._revoked_as.items() if k in self.revoked_clients}
 
     def _load_keys(self) -> None:
         keys = {}
@@ -185,10 +188,10 @@ class Edge:
         if cached is not None and time.monotonic() - cached[1] < settings.CAAS_SECRET_CACHE_SECONDS:
             return cached[0]
         asked_at = time.monotonic()
-        cursor_before = self.delivered
+        delivered_before = self.delivered
         answer = self._remote().secret(digest)
         with self._lock:
-            if self.delivered != cursor_before and answer.get("client_id") in self.revoked_clients:
+            if self._revoked_as.get(answer.get("client_id", ""), 0) > delivered_before:
                 return {"active": False}  # revoked while we asked: not cached, refused
             self._answers[digest] = (answer, asked_at)
             self._answers.move_to_end(digest)

@@ -198,6 +198,18 @@ def test_another_client_s_revocation_while_asking_does_not_refuse(edge, console,
     assert console.asked[DIGEST] == 1
 
 
+def test_a_credential_revoked_before_it_was_enabled_again_is_not_refused_by_another_s_revocation(edge, console, clock):
+    """Disabled (on the feed), enabled again: an unrelated revocation delivered while its secret
+    is asked about does not refuse it."""
+    edge.apply([revocation(1, clock.time(), client_id=CLIENT)])
+    clock.advance(30)
+    console.while_asked = lambda: edge.apply([revocation(2, clock.time(), client_id=OTHER)])
+    assert edge.answer_for(DIGEST)["active"] is True
+    console.while_asked = None
+    edge.answer_for(DIGEST)
+    assert console.asked[DIGEST] == 1  # and the answer was cached
+
+
 def test_a_console_outage_while_asking_is_raised_and_nothing_is_cached(edge, console):
     console.down = True
     with pytest.raises(ConsoleUnavailable):
