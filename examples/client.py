@@ -8,6 +8,8 @@ keeps the token until shortly before it expires, fetches a new one once if a cal
 
     export CLIENT_ID=cid_... CLIENT_SECRET=caas_sk_... BASE=http://127.0.0.1:8000
     python examples/client.py whoami
+    set -a; . ./caas-web-1.env; set +a                  # or the .env the secret page downloads
+    python examples/client.py whoami
     python examples/client.py list                      # instances in every region the credential may use
     python examples/client.py create web-1 --region us-region-1 --instance-type vm.small --image debian-12
     python examples/client.py delete web-1 --region us-region-1
@@ -84,11 +86,30 @@ def checked(response: requests.Response):
     return response.json() if response.content else None
 
 
+def from_environment(*names: str) -> str | None:
+    return next((os.environ[name] for name in names if os.environ.get(name)), None)
+
+
+def default_base_url() -> str:
+    """$BASE, else the server of $CAAS_TOKEN_URL (the downloaded .env's), else a local one."""
+    token_url = os.environ.get("CAAS_TOKEN_URL", "")
+    from_env_file = token_url.removesuffix("/oauth2/token") if token_url.endswith("/oauth2/token") else None
+    return from_environment("BASE") or from_env_file or "http://127.0.0.1:8000"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", default=os.environ.get("BASE", "http://127.0.0.1:8000"), help="default: $BASE")
-    parser.add_argument("--client-id", default=os.environ.get("CLIENT_ID"), help="default: $CLIENT_ID")
-    parser.add_argument("--client-secret", default=os.environ.get("CLIENT_SECRET"), help="default: $CLIENT_SECRET")
+    parser.add_argument("--url", default=default_base_url(), help="default: $BASE, or $CAAS_TOKEN_URL's server")
+    parser.add_argument(
+        "--client-id",
+        default=from_environment("CLIENT_ID", "CAAS_CLIENT_ID"),
+        help="default: $CLIENT_ID or $CAAS_CLIENT_ID",
+    )
+    parser.add_argument(
+        "--client-secret",
+        default=from_environment("CLIENT_SECRET", "CAAS_CLIENT_SECRET"),
+        help="default: $CLIENT_SECRET or $CAAS_CLIENT_SECRET",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("whoami", help="who the credential acts for")
     listing = commands.add_parser("list", help="list instances (every region the credential may use, unless --region)")

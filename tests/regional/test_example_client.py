@@ -70,6 +70,24 @@ def test_the_client_caches_its_token_and_renews_it_once_after_a_401(live_server,
     assert client.tokens_fetched == 2
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_client_runs_from_the_env_file_the_secret_page_downloads(live_server, member_credential):
+    """The .env's CAAS_CLIENT_ID, CAAS_CLIENT_SECRET and CAAS_TOKEN_URL are enough."""
+    credential, secret = member_credential
+    env = {
+        "CAAS_CLIENT_ID": credential.client_id,
+        "CAAS_CLIENT_SECRET": secret,
+        "CAAS_TOKEN_URL": f"{live_server.url}/oauth2/token",
+        "CAAS_API_BASE": f"{live_server.url}/api/v1",
+        "PATH": "",
+    }
+    result = subprocess.run(
+        [sys.executable, str(CLIENT), "whoami"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["credential"]["client_id"] == credential.client_id
+
+
 def test_the_client_refuses_to_run_without_a_credential():
     result = subprocess.run([sys.executable, str(CLIENT), "list"], env={"PATH": ""}, capture_output=True, text=True)
     assert result.returncode == 2 and "--client-id" in result.stderr
