@@ -15,7 +15,7 @@ from datetime import timedelta
 import redis
 from django.conf import settings
 from django.db import router, transaction
-from django.db.models.signals import post_delete, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
 from accounts.models import User
@@ -120,14 +120,25 @@ def _credential_deleted(sender, instance: Credential, **kwargs) -> None:
     publish_clients([instance.client_id])
 
 
-def _user_saved(sender, instance: User, update_fields=None, **kwargs) -> None:
-    """A user switched off: every credential of theirs, in every account."""
-    if instance.pk is None or instance.is_active or (update_fields is not None and "is_active" not in update_fields):
+def _user_saving(sender, instance: User, update_fields=None, **kwargs) -> None:
+    """Notes whether this save switches the user off; _user_saved publishes once the row is written."""
+    instance._caas_switching_off = (  # type: ignore[attr-defined]  # our own attribute, read below
+        instance.pk is not None
+        and not instance.is_active
+        and (update_fields is None or "is_active" in update_fields)
+        and User.objects.filter(pk=instance.pk, is_active=True).exists()
+    )
+
+
+def _user_saved(sender, instance: User, **kwargs) -> None:
+    """A user switched off: every credential of theirs, in every account. After the UPDATE, so a
+    save that fails publishes nothing; in the same transaction as it, when there is one."""
+    if not getattr(instance, "_caas_switching_off", False):
         return
-    if not User.objects.filter(pk=instance.pk, is_active=True).exists():
-        return  # already inactive: nothing changes
+    instance._caas_switching_off = False  # type: ignore[attr-defined]
     publish_clients(list(Credential.objects.filter(membership__user=instance).values_list("client_id", flat=True)))
 
 
 post_delete.connect(_credential_deleted, sender=Credential, dispatch_uid="revocations.credential_deleted")
-pre_save.connect(_user_saved, sender=User, dispatch_uid="revocations.user_saved")
+pre_save.connect(_user_saving, sender=User, dispatch_uid="revocations.user_saving")
+post_save.connect(_user_saved, sender=User, dispatch_uid="revocations.user_saved")

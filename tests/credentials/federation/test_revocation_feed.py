@@ -10,7 +10,7 @@ import jwt
 import pytest
 import redis
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -153,6 +153,19 @@ def test_deactivating_with_update_fields_publishes_too(member, family):
     user.is_active = False
     user.save(update_fields=["is_active"])
     assert published_after(before) == clients(parent, child)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deactivation_whose_save_fails_publishes_nothing(member, family, owner):
+    """Outside a transaction (a shell, a script), the feed entry is written only once the user row
+    is: a save that fails must not revoke a user who stays active."""
+    before = revocations.latest_cursor()
+    user = member.user
+    user.is_active = False
+    user.email = owner.user.email  # taken: the UPDATE fails on the unique constraint
+    with pytest.raises(IntegrityError):
+        user.save()
+    assert published_after(before) == []
 
 
 def test_saving_an_active_user_or_an_already_inactive_one_publishes_nothing(member, family):
