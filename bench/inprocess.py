@@ -76,8 +76,9 @@ def measure() -> None:
         return status[0]
 
     for case, spec in specs.items():
-        if not call(spec).startswith("200"):
-            raise SystemExit(f"{case}: {spec['method']} {spec['path']} answered {call(spec)}")
+        status = call(spec)
+        if not status.startswith("200"):
+            raise SystemExit(f"{case}: {spec['method']} {spec['path']} answered {status}")
     times: dict[str, list[tuple[float, float]]] = {case: [] for case in specs}
     for _ in range(ROUNDS):
         for case, spec in specs.items():
@@ -87,7 +88,7 @@ def measure() -> None:
             times[case].append(
                 ((time.thread_time() - cpu) / REQUESTS * 1e6, (time.perf_counter() - wall) / REQUESTS * 1e6)
             )
-    medians = {case: [statistics.median(run[i] for run in runs) for i in (0, 1)] for case, runs in times.items()}
+    medians = {case: [statistics.median(timed[i] for timed in runs) for i in (0, 1)] for case, runs in times.items()}
     print(f"{'case':<16} {'CPU µs':>8} {'over':>7} {'wall µs':>8} {'over':>7}")
     for case, (cpu, wall) in medians.items():
         base_cpu, base_wall = medians["baseline"]

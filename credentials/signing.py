@@ -48,7 +48,6 @@ ALGORITHMS: dict[str, tuple[type[Algorithm], Callable[[], AllowedPrivateKeys]]] 
 MISS_REFRESH_SECONDS = 5
 CLOCK_SKEW = timedelta(minutes=5)
 NEXT, CURRENT, RETIRING, RETIRED = "next", "current", "retiring", "retired"
-MAKERS_LOCK = 0x63616174  # the pg_advisory_xact_lock key of the servers that make keys
 
 
 def jwks_max_age() -> int:
@@ -133,7 +132,7 @@ def rotate(*, immediately: bool = False) -> SigningKey:
     """Publish a next key (of OAUTH_SIGNING_ALG) that starts signing once every verifier has it.
     `immediately` signs with it at once: for a key that must stop signing now, at the price of
     verifiers that have not fetched the JWKS since refusing new tokens until they do."""
-    locks.serialize(router.db_for_write(SigningKey), MAKERS_LOCK)  # servers rotating at once queue here
+    locks.serialize(router.db_for_write(SigningKey), locks.SIGNING_KEY_MAKERS)  # servers rotating at once queue here
     now = timezone.now()
     key = _new_key(settings.OAUTH_SIGNING_ALG, now if immediately else now + prepublication())
     keyring.forget()
@@ -157,7 +156,7 @@ def ensure_keys() -> list[SigningKey]:
     published = _published(list(SigningKey.objects.all()), timezone.now())
     if _missing_key(published) is not None:
         with transaction.atomic():
-            locks.serialize(router.db_for_write(SigningKey), MAKERS_LOCK)  # also with no key yet to lock
+            locks.serialize(router.db_for_write(SigningKey), locks.SIGNING_KEY_MAKERS)  # also with no key yet to lock
             published = _published(list(SigningKey.objects.all()), timezone.now())
             activates_at = _missing_key(published)  # again: another server may have made it meanwhile
             if activates_at is not None:

@@ -25,7 +25,6 @@ from credentials.models import Credential, Revocation
 CHANNEL = "caas:revocations"
 PAGE = 1000
 POLL_WITHOUT_REDIS = 0.1
-WRITERS_LOCK = 0x63616173  # "caas": the pg_advisory_xact_lock key of the feed's writers
 
 
 def retention() -> timedelta:
@@ -55,7 +54,7 @@ def _write(rows: list[Revocation]) -> None:
     the feed's writers queue here until the one before has committed."""
     alias = router.db_for_write(Revocation)
     with transaction.atomic(using=alias, savepoint=False):
-        locks.serialize(alias, WRITERS_LOCK)
+        locks.serialize(alias, locks.FEED_WRITERS)
         Revocation.objects.using(alias).bulk_create(rows)
         transaction.on_commit(_notify, using=alias)
 

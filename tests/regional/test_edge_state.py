@@ -342,17 +342,23 @@ def test_a_batch_the_console_refused_is_kept_and_sent_next_time_merged(reporter,
     assert len(console.reports) == 1  # sent once, then forgotten
 
 
-def test_kept_refusals_stay_in_order_and_the_newest_are_kept(reporter, console, clock):
-    for n in range(3):
+def refuse(reporter, clock, numbers: range) -> None:
+    for n in numbers:
         clock.advance(1)
         reporter.refusal(CLIENT, None, f"refusal {n}")
+
+
+def send_while_the_console_is_down(reporter, console) -> None:
     console.down = True
     reporter._console = console
     reporter.send_now()
     console.down = False
-    for n in range(3, 6):
-        clock.advance(1)
-        reporter.refusal(CLIENT, None, f"refusal {n}")
+
+
+def test_kept_refusals_stay_in_order_and_the_newest_are_kept(reporter, console, clock):
+    refuse(reporter, clock, range(3))
+    send_while_the_console_is_down(reporter, console)
+    refuse(reporter, clock, range(3, 6))
     reporter.send_now()
     (sent,) = console.reports
     kept = [reason for _, _, _, reason in sent["failures"]]
@@ -362,15 +368,9 @@ def test_kept_refusals_stay_in_order_and_the_newest_are_kept(reporter, console, 
 
 
 def test_refusals_kept_from_a_failed_batch_come_before_newer_ones(reporter, console, clock):
-    for n in range(3):
-        clock.advance(1)
-        reporter.refusal(CLIENT, None, f"refusal {n}")
-    console.down = True
-    reporter._console = console
-    reporter.send_now()
-    console.down = False
-    clock.advance(1)
-    reporter.refusal(CLIENT, None, "refusal 3")
+    refuse(reporter, clock, range(3))
+    send_while_the_console_is_down(reporter, console)
+    refuse(reporter, clock, range(3, 4))
     reporter.send_now()
     (sent,) = console.reports
     assert [reason for _, _, _, reason in sent["failures"]] == [f"refusal {n}" for n in range(4)]
