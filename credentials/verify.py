@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.audit import AuditContext
 from accounts.models import Account, Membership, User
-from credentials import allowlist, keys, usage
+from credentials import allowlist, bearer_cache, keys, usage
 from credentials.lineage import Ceiling
 from credentials.models import Credential, RevokedToken, Status
 
@@ -205,7 +205,7 @@ def credential_for_secret(secret: str) -> Credential | None:
     if not keys.is_well_formed(secret):
         return None
     digest = keys.digest(secret)
-    credential = by_secret_digest.get(digest)
+    credential = bearer_cache.credential_by_digest(digest, by_secret_digest)
     if credential is None or not hmac.compare_digest(credential.secret_digest, digest):
         return None
     return credential

@@ -1,0 +1,197 @@
+"""The console's client-secret cache (credentials/bearer_cache.py): no query for a secret seen
+before on this connection, and every committed change to what the lookup reads empties it first.
+
+PostgreSQL only (SQLite has no notifications, and there the cache is off), outside a test
+transaction, as a server's requests run: CI's second run."""
+
+import threading
+import time
+
+import psycopg
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from accounts.services import remove_member
+from credentials import bearer_cache, services, verify
+from credentials.models import Credential
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the cache needs PostgreSQL's LISTEN/NOTIFY"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def queries_for(secret: str) -> tuple[Credential | None, int]:
+    with CaptureQueriesContext(connection) as captured:
+        found = verify.credential_for_secret(secret)
+    return found, len(captured)
+
+
+def elsewhere(sql: str, *params) -> None:
+    """A statement committed by another connection, as another server's request would."""
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+        other.execute(sql, params)
+
+
+@pytest.fixture
+def warm(member_credential):
+    """A credential whose secret this connection has looked up once, so the next use is a hit."""
+    credential, secret = member_credential
+    found, _ = queries_for(secret)
+    assert found == credential
+    assert queries_for(secret) == (credential, 0)
+    return credential, secret
+
+
+def test_a_secret_seen_before_on_this_connection_costs_no_query(warm):
+    credential, secret = warm
+    for _ in range(3):
+        assert queries_for(secret) == (credential, 0)
+
+
+def test_an_unknown_secret_is_asked_every_time_and_fills_nothing(warm):
+    from credentials import keys
+
+    guess = keys.new_secret()
+    for _ in range(2):
+        assert queries_for(guess) == (None, 1)
+    assert len(connection._caas_bearer_cache.entries) == 1
+
+
+def disable(credential):
+    services.disable_credential(credential=credential, by=None, reason="test")
+
+
+def delete(credential):
+    services.delete_credential(membership=credential.membership, client_id=credential.client_id)
+
+
+def remove_the_member(credential):
+    owner = credential.membership.account.memberships.get(role="owner")
+    remove_member(by=owner, member=credential.membership)
+
+
+def deactivate_the_user(credential):
+    user = credential.membership.user
+    user.is_active = False
+    user.save()
+
+
+def narrow_its_permissions_elsewhere(credential):
+    elsewhere("UPDATE credentials_credential SET permissions = '[\"compute:read\"]' WHERE id = %s", credential.pk)
+
+
+def restrict_its_addresses_elsewhere(credential):
+    elsewhere("UPDATE credentials_credential SET allowed_ips = '[\"203.0.113.0/24\"]' WHERE id = %s", credential.pk)
+
+
+def rename_the_account_elsewhere(credential):
+    elsewhere("UPDATE accounts_account SET name = 'renamed' WHERE id = %s", credential.membership.account_id)
+
+
+def truncate_everything_elsewhere(credential):
+    elsewhere("TRUNCATE credentials_credential CASCADE")
+
+
+CHANGES = [
+    disable,
+    delete,
+    remove_the_member,
+    deactivate_the_user,
+    narrow_its_permissions_elsewhere,
+    restrict_its_addresses_elsewhere,
+    rename_the_account_elsewhere,
+    truncate_everything_elsewhere,
+]
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=[change.__name__ for change in CHANGES])
+def test_every_change_to_what_the_lookup_reads_is_seen_on_the_next_use(warm, change):
+    credential, secret = warm
+    change(credential)
+    time.sleep(0.05)  # the notification is in flight only as long as the kernel takes to deliver it
+    found, queries = queries_for(secret)
+    assert queries == 1
+    fresh = verify.by_secret_digest.get(credential.secret_digest)
+    assert (found is None) == (fresh is None)
+    if fresh is not None:
+        assert [getattr(found, field.attname) for field in Credential._meta.concrete_fields] == [
+            getattr(fresh, field.attname) for field in Credential._meta.concrete_fields
+        ]
+        assert found.membership.account.name == fresh.membership.account.name
+        assert verify.refusal(found) == verify.refusal(fresh)
+
+
+def test_the_last_used_write_keeps_the_cache(warm):
+    credential, secret = warm
+    Credential.objects.filter(pk=credential.pk).update(last_used_at=None, last_used_ip="192.0.2.1")
+    elsewhere("UPDATE accounts_user SET last_login = now()")
+    time.sleep(0.05)
+    assert queries_for(secret) == (credential, 0)
+
+
+def test_a_change_committed_while_the_lookup_runs_is_not_kept(member_credential, monkeypatch):
+    """The change lands after the lookup read the row; its notification arrives with the next
+    statement on this connection, before the answer could be kept."""
+    credential, secret = member_credential
+    real = verify.by_secret_digest.get
+
+    def overtaken(digest, **kwargs):
+        found = real(digest, **kwargs)
+        elsewhere("UPDATE credentials_credential SET name = 'renamed' WHERE id = %s", credential.pk)
+        time.sleep(0.05)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")  # psycopg hands the notification over as this runs
+        return found
+
+    monkeypatch.setattr(verify.by_secret_digest, "get", overtaken)
+    assert verify.credential_for_secret(secret).name == "ci"
+    monkeypatch.undo()
+    found, queries = queries_for(secret)
+    assert (found.name, queries) == ("renamed", 1)
+
+
+def test_a_new_connection_listens_again_and_starts_empty(warm):
+    credential, secret = warm
+    connection.close()
+    elsewhere("UPDATE credentials_credential SET name = 'while-closed' WHERE id = %s", credential.pk)
+    found, queries = queries_for(secret)
+    assert (found.name, queries) == ("while-closed", 2)  # LISTEN, then the lookup
+    assert queries_for(secret) == (found, 0)
+
+
+def test_inside_a_transaction_every_use_is_looked_up(warm):
+    credential, secret = warm
+    with transaction.atomic():
+        Credential.objects.filter(pk=credential.pk).update(name="uncommitted")
+        found, queries = queries_for(secret)
+        assert (found.name, queries) == ("uncommitted", 1)
+        transaction.set_rollback(True)
+    assert queries_for(secret)[0].name == "ci"
+
+
+def test_an_entry_is_looked_up_again_after_the_configured_seconds(warm, settings, monkeypatch):
+    credential, secret = warm
+    later = time.monotonic() + settings.CAAS_BEARER_CACHE_SECONDS + 1
+    monkeypatch.setattr(bearer_cache.time, "monotonic", lambda: later)
+    assert queries_for(secret) == (credential, 1)
+    assert queries_for(secret) == (credential, 0)
+    settings.CAAS_BEARER_CACHE_SECONDS = 0
+    assert queries_for(secret) == (credential, 1)
+
+
+def test_each_thread_has_its_own_connection_and_cache(warm):
+    credential, secret = warm
+    answers = []
+
+    def other_thread():
+        answers.append(queries_for(secret))
+        answers.append(queries_for(secret))
+        connection.close()
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    worker.join()
+    assert [queries for _, queries in answers] == [2, 0]  # its own LISTEN and lookup, then a hit
+    assert queries_for(secret) == (credential, 0)
