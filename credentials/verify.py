@@ -2,7 +2,9 @@
 
 A client secret, or a client ID and secret, becomes a `Credential` through one indexed query
 (`UsableCredentialLookup`), which also makes deletion, revocation, member removal and user
-deactivation take effect on the very next request in every process. `refusal`, `region_refusal`
+deactivation take effect on the very next request in every process; a client secret's answer may
+come from the connection's cache instead, which the database empties on every such change
+(credentials/bearer_cache.py). `refusal`, `region_refusal`
 and `address_refusal` say why a credential that was found may not be used; `record_use` counts a
 use that went ahead. `Principal` is what a verified bearer request acts for. The DRF adapter
 (header parsing, RFC 6750 challenges, throttling) is `credentials/authentication.py`.
@@ -90,8 +92,8 @@ class UsableCredentialLookup:
       takes to run it, so the SQL is built once per database and process;
     - PostgreSQL plans a four-way join for longer than it runs it, so there the membership, user
       and account come from LATERAL subqueries fenced with OFFSET 0: the same rows through the
-      same primary-key indexes, planned in a third of the time (it is planned on every request:
-      prepared statements are off, as Django leaves them, for connection poolers).
+      same primary-key indexes, planned in a third of the time, and prepared once per connection
+      (`_prepared_cursor`).
 
     Rows become model instances exactly as the ORM would make them (same converters, from_db,
     related objects cached), and it is still one query, so revocation stays immediate. The SQL each
