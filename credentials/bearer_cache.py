@@ -1,9 +1,11 @@
-"""The console's client-secret cache: the bearer lookup's answer, kept per database connection
-and emptied by PostgreSQL notifications, so a revoked credential still fails on the next request.
+"""The console's bearer cache: the bearer lookup's answer for a client secret or an access token,
+kept per database connection and emptied by PostgreSQL notifications, so a revoked credential or
+token still fails on the next request.
 
-A change to any row the lookup reads (a credential, its membership, its user, its account; not
-the last-used columns or a user's last login) notifies the channel `caas_auth` from a trigger
-(migration 0008) when its transaction commits, before the commit returns to whoever made it.
+A change to any row the lookup reads (a credential, its membership, its user, its account, the
+revoked tokens; not the last-used columns or a user's last login) notifies the channel
+`caas_auth` from a trigger (migration 0008) when its transaction commits, before the commit
+returns to whoever made it.
 Each connection LISTENs before it caches anything, and before every answer from the cache reads
 what has reached its socket (a system call, no round trip): a notification empties the cache.
 
@@ -15,6 +17,7 @@ found credentials are kept, so guessing fills nothing.
 """
 
 import time
+from collections.abc import Callable
 
 import psycopg
 from django.conf import settings
@@ -23,17 +26,24 @@ from django.db import DatabaseError, connections, router
 from credentials.models import Credential
 
 CHANNEL = "caas_auth"
-MOST_ENTRIES = 10_000  # per connection; more than that and it starts again empty
+MOST_ENTRIES = 10_000  # per connection: past it, expired entries go, and if none has, all of them
 
 
 class _Listener:
-    """One psycopg connection's cache: digest -> (monotonic deadline, credential)."""
+    """One psycopg connection's cache: key -> (monotonic deadline, credential)."""
 
     def __init__(self, raw: psycopg.Connection) -> None:
         self.raw = raw
-        self.entries: dict[str, tuple[float, Credential]] = {}
+        self.entries: dict[tuple[str, ...], tuple[float, Credential]] = {}
         self.generation = 0  # bumped by every notification; a lookup it overtook is not kept
         raw.add_notify_handler(self._notified)
+
+    def keep(self, key: tuple[str, ...], credential: Credential, now: float, until: float) -> None:
+        if len(self.entries) >= MOST_ENTRIES:
+            self.entries = {kept: entry for kept, entry in self.entries.items() if entry[0] > now}
+            if len(self.entries) >= MOST_ENTRIES:
+                self.entries.clear()
+        self.entries[key] = (until, credential)
 
     def _notified(self, notify: psycopg.Notify) -> None:
         """psycopg hands over what arrives while a query runs."""
@@ -71,23 +81,21 @@ def _listener(connection) -> _Listener | None:
         return None
 
 
-def credential_by_digest(digest: str, lookup) -> Credential | None:
-    """`lookup.get(digest)`, from this connection's cache when it may be."""
+def cached(key: tuple[str, ...], lookup: Callable[[], Credential | None]) -> Credential | None:
+    """`lookup()`, the credential `key` names, from this connection's cache when it may be."""
     connection = connections[router.db_for_read(Credential)]
     seconds = settings.CAAS_BEARER_CACHE_SECONDS
     if connection.vendor != "postgresql" or seconds <= 0 or connection.in_atomic_block:
-        return lookup.get(digest)
+        return lookup()
     listener = _listener(connection)
     if listener is None:
-        return lookup.get(digest)
+        return lookup()
     now = time.monotonic()
-    entry = listener.entries.get(digest)
+    entry = listener.entries.get(key)
     if entry is not None and now < entry[0]:
         return entry[1]
     generation = listener.generation
-    credential = lookup.get(digest)
+    credential = lookup()
     if credential is not None and listener.generation == generation and listener.raw is connection.connection:
-        if len(listener.entries) >= MOST_ENTRIES:
-            listener.entries.clear()
-        listener.entries[digest] = (now + seconds, credential)
+        listener.keep(key, credential, now, now + seconds)
     return credential

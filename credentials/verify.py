@@ -207,7 +207,7 @@ def credential_for_secret(secret: str) -> Credential | None:
     if not keys.is_well_formed(secret):
         return None
     digest = keys.digest(secret)
-    credential = bearer_cache.credential_by_digest(digest, by_secret_digest)
+    credential = bearer_cache.cached(("secret", digest), lambda: by_secret_digest.get(digest))
     if credential is None or not hmac.compare_digest(credential.secret_digest, digest):
         return None
     return credential

@@ -18,12 +18,13 @@ END
 $$
 """
 
-# The lookup's four tables, and per table the columns whose changes do not matter to it.
+# The lookup's tables, and per table the columns whose changes do not matter to it.
 WATCHED = [
     ("credentials", "Credential", ["last_used_at", "last_used_ip", "last_used_region"]),
     ("accounts", "Membership", []),
     ("accounts", "User", ["last_login"]),
     ("accounts", "Account", []),
+    ("credentials", "RevokedToken", []),
 ]
 
 
@@ -44,7 +45,7 @@ def create_triggers(apps, schema_editor):
             f"FOR EACH ROW EXECUTE FUNCTION caas_notify_auth_change({arguments})"
         )
         schema_editor.execute(
-            f"CREATE TRIGGER caas_auth_delete AFTER DELETE OR TRUNCATE ON {table} "
+            f"CREATE TRIGGER caas_auth_change AFTER INSERT OR DELETE OR TRUNCATE ON {table} "
             "FOR EACH STATEMENT EXECUTE FUNCTION caas_notify_auth_change()"
         )
 
@@ -56,7 +57,7 @@ def drop_triggers(apps, schema_editor):
     for app_label, model, _ in WATCHED:
         table = qn(_table(apps, app_label, model))
         schema_editor.execute(f"DROP TRIGGER caas_auth_update ON {table}")
-        schema_editor.execute(f"DROP TRIGGER caas_auth_delete ON {table}")
+        schema_editor.execute(f"DROP TRIGGER caas_auth_change ON {table}")
     schema_editor.execute("DROP FUNCTION caas_notify_auth_change()")
 
 

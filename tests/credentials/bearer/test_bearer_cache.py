@@ -6,15 +6,18 @@ transaction, as a server's requests run: CI's second run."""
 
 import threading
 import time
+from datetime import timedelta
 
 import psycopg
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.services import remove_member
-from credentials import bearer_cache, services, verify
+from credentials import bearer_cache, services, tokens, verify
 from credentials.models import Credential
+from tests.credentials.helpers import bearer
 
 if connection.vendor != "postgresql":
     pytest.skip("the cache needs PostgreSQL's LISTEN/NOTIFY (CI's second run)", allow_module_level=True)
@@ -195,3 +198,36 @@ def test_each_thread_has_its_own_connection_and_cache(warm):
     worker.join()
     assert [queries for _, queries in answers] == [2, 0]  # its own LISTEN and lookup, then a hit
     assert queries_for(secret) == (credential, 0)
+
+
+def test_a_full_cache_lets_expired_answers_go_first_and_then_all(warm, monkeypatch):
+    credential, _ = warm
+    listener = connection._caas_bearer_cache
+    monkeypatch.setattr(bearer_cache, "MOST_ENTRIES", 2)
+    now = time.monotonic()
+    listener.entries = {"expired": (now - 1, credential), "live": (now + 5, credential)}
+    listener.keep("new", credential, now, now + 5)
+    assert sorted(listener.entries) == ["live", "new"]
+    listener.keep("newer", credential, now, now + 5)
+    assert sorted(listener.entries) == ["newer"]
+
+
+def test_an_access_token_seen_before_costs_no_lookup_until_it_is_revoked(client, member_credential, monkeypatch):
+    """The same cache serves access tokens at the console, keyed by client ID and jti; revoking
+    the token (a RevokedToken row) empties it like any other change."""
+    credential, _ = member_credential
+    issued = tokens.issue(credential, frozenset(credential.permissions))
+    lookups = []
+    real = verify.by_client_id_with_revocation.get
+    monkeypatch.setattr(
+        verify.by_client_id_with_revocation, "get", lambda *args, **kwargs: lookups.append(1) or real(*args, **kwargs)
+    )
+
+    def call() -> tuple[int, int]:
+        lookups.clear()
+        return client.get("/api/v1/me", headers=bearer(issued.value)).status_code, len(lookups)
+
+    assert call() == (200, 1)
+    assert call() == (200, 0)
+    services.revoke_access_token(credential=credential, jti=issued.jti, expires_at=timezone.now() + timedelta(hours=1))
+    assert call() == (401, 1)

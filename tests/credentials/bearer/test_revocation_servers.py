@@ -15,7 +15,7 @@ from accounts.services import remove_member
 from credentials import services
 from credentials.models import Credential
 from tests import harness
-from tests.credentials.helpers import bearer, database_url_for_subprocesses, free_port, new_credential
+from tests.credentials.helpers import basic, bearer, database_url_for_subprocesses, free_port, new_credential
 from tests.factories import MembershipFactory
 
 REDIS_DB = 13
@@ -122,3 +122,25 @@ def test_a_leaked_secret_racing_its_revocation_gets_nothing_after_the_answer(mem
     after = [status for started, status in answers if started >= revoked_at]
     assert before.count(200) > 50, before  # the caches were warm and in use
     assert after and set(after) == {401}, sorted(set(after))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revoked_access_token_fails_the_very_next_request_at_every_worker(member, servers):
+    credential, secret = new_credential(member, name="tokens")
+    answer = requests.post(
+        f"{servers[0]}/oauth2/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": basic(credential.client_id, secret)},
+        timeout=30,
+    )
+    token = answer.json()["access_token"]
+    assert set(statuses(servers, token, WARM)) == {200}
+    revoked = requests.post(
+        f"{servers[1]}/oauth2/revoke",
+        data={"token": token},
+        headers={"Authorization": basic(credential.client_id, secret)},
+        timeout=30,
+    )
+    assert revoked.status_code == 200, revoked.content
+    assert set(statuses(servers, token, WARM // 2)) == {401}
+    assert set(statuses(servers, secret, 4)) == {200}  # the credential itself still works
