@@ -169,7 +169,7 @@ class BearerAuthentication(BearerScheme):
 
     def _from_access_token(self, request, token: str, ip: str | None):
         try:
-            claims = tokens.decode(token)
+            claims = tokens.verified.claims(token)
         except tokens.InvalidToken as error:
             self._fail(request, ip, str(error))
         client_id, jti = claims["client_id"], claims["jti"]

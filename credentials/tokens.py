@@ -117,3 +117,34 @@ def decode(token: str, key_for=keyring.verifying_key) -> dict:
         raise InvalidToken("The access token is invalid.") from None
     _check_audience(claims)
     return claims
+
+
+class VerifiedTokens:
+    """decode() once per process for each token: a token seen before costs a dictionary lookup
+    and the expiry check. A key retires only once every token it signed has expired (signing.py),
+    so what verified once stays verified until `exp`; revocation is the caller's check, on every
+    use. At most `most` tokens are kept (expired ones go first)."""
+
+    def __init__(self, key_for, most: int = 10_000) -> None:
+        self._key_for, self._most = key_for, most
+        self._verified: dict[str, dict] = {}
+
+    def claims(self, token: str) -> dict:
+        """Verified claims, or InvalidToken."""
+        claims = self._verified.get(token)
+        if claims is not None and claims["exp"] > time.time():
+            return claims
+        claims = decode(token, key_for=self._key_for)
+        if len(self._verified) >= self._most:
+            now = time.time()
+            self._verified = {value: kept for value, kept in self._verified.items() if kept["exp"] > now}
+            if len(self._verified) >= self._most:
+                self._verified.clear()
+        self._verified[token] = claims
+        return claims
+
+    def forget(self) -> None:
+        self._verified = {}
+
+
+verified = VerifiedTokens(keyring.verifying_key)  # the console's: its own keys

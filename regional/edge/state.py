@@ -32,7 +32,6 @@ from regional.edge.reporting import Reporter
 logger = logging.getLogger(__name__)
 JWKS_REFRESH_AFTER_UNKNOWN_KID = 5.0
 SECRET_ANSWERS_KEPT = 10_000
-VERIFIED_TOKENS_KEPT = 10_000
 RETRY_AFTER_FAILURE = 0.5
 
 
@@ -59,7 +58,7 @@ class Edge:
         self.revoked_tokens: dict[str, float] = {}
         self._revoked_as: dict[str, int] = {}  # client ID: the delivery count its latest revocation made
         self._answers: OrderedDict[str, tuple[dict, float]] = OrderedDict()
-        self._verified: dict[str, dict] = {}
+        self._verified = tokens.VerifiedTokens(self.key)
         self._digests_of: dict[str, set[str]] = {}
         self.cursor = 0
         self.last_contact: float | None = None
@@ -163,20 +162,9 @@ class Edge:
         return found
 
     def claims(self, token: str) -> dict:
-        """A token's verified claims (tokens.decode with this region's JWKS), or InvalidToken. A
-        signature is checked once per process: a token seen before costs a lookup and the expiry
-        check; revocations are checked on every use by the caller."""
-        claims = self._verified.get(token)
-        if claims is not None and claims["exp"] > time.time():
-            return claims
-        claims = tokens.decode(token, key_for=self.key)
-        if len(self._verified) >= VERIFIED_TOKENS_KEPT:
-            now = time.time()
-            self._verified = {value: kept for value, kept in self._verified.items() if kept["exp"] > now}
-            if len(self._verified) >= VERIFIED_TOKENS_KEPT:
-                self._verified.clear()
-        self._verified[token] = claims
-        return claims
+        """A token's verified claims with this region's JWKS copy, or InvalidToken (a signature is
+        checked once per process: tokens.VerifiedTokens); revocations are the caller's check."""
+        return self._verified.claims(token)
 
     def revoked(self, client_id: str, jti: str | None, issued_at: float) -> bool:
         at = self.revoked_clients.get(client_id)
