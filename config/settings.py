@@ -125,7 +125,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # connection. Behind a pooler in transaction mode that does not keep prepared statements (PgBouncer
 # before 1.21, or without max_prepared_statements), set DJANGO_DB_PREPARED_LOOKUPS=false.
 DATABASE_PREPARED_LOOKUPS = env_bool("DJANGO_DB_PREPARED_LOOKUPS", True)
-# On PostgreSQL the console keeps a client secret's lookup per connection, emptied by the database's
+# On PostgreSQL the console keeps each bearer lookup per connection, emptied by the database's
 # notifications when anything it read changes (credentials/bearer_cache.py), and looks it up again
 # after this many seconds anyway; 0 turns the cache off (for a pooler that does not keep LISTEN).
 CAAS_BEARER_CACHE_SECONDS = int(os.environ.get("CAAS_BEARER_CACHE_SECONDS", "5"))

@@ -5,9 +5,9 @@ token still fails on the next request.
 A change to any row the lookup reads (a credential, its membership, its user, its account, the
 revoked tokens; not the last-used columns or a user's last login) notifies the channel
 `caas_auth` from a trigger (migration 0008) when its transaction commits, before the commit
-returns to whoever made it.
-Each connection LISTENs before it caches anything, and before every answer from the cache reads
-what has reached its socket (a system call, no round trip): a notification empties the cache.
+returns to whoever made it. Each connection LISTENs before it caches anything, and before every
+answer from the cache reads what has reached its socket (a system call, no round trip): a
+notification empties the cache.
 
 Only on PostgreSQL (SQLite has no notifications), only outside a transaction (inside one,
 changes are not committed yet, and a test's changes are never committed), and an entry is looked
