@@ -3,6 +3,8 @@ import re
 import socket
 from urllib.parse import urlencode
 
+from accounts.services import remove_member
+from credentials import services
 from credentials.scopes import ALL_SCOPES
 from credentials.services import generate_credential
 
@@ -88,3 +90,23 @@ def mint(client, secret: str, **fields):
         headers=bearer(secret),
         REMOTE_ADDR=INSIDE,
     )
+
+
+# Four ways of revoking a credential outright, for the tests that check each one holds everywhere.
+def disable(credential):
+    services.disable_credential(credential=credential, by=None, reason="test")
+
+
+def delete(credential):
+    services.delete_credential(membership=credential.membership, client_id=credential.client_id)
+
+
+def remove_the_member(credential):
+    owner = credential.membership.account.memberships.get(role="owner")
+    remove_member(by=owner, member=credential.membership)
+
+
+def deactivate_the_user(credential):
+    user = credential.membership.user
+    user.is_active = False
+    user.save()

@@ -14,10 +14,9 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.services import remove_member
 from credentials import bearer_cache, services, tokens, verify
 from credentials.models import Credential
-from tests.credentials.helpers import bearer
+from tests.credentials.helpers import bearer, deactivate_the_user, delete, disable, remove_the_member
 
 if connection.vendor != "postgresql":
     pytest.skip("the cache needs PostgreSQL's LISTEN/NOTIFY (CI's second run)", allow_module_level=True)
@@ -60,25 +59,6 @@ def test_an_unknown_secret_is_asked_every_time_and_fills_nothing(warm):
     for _ in range(2):
         assert queries_for(guess) == (None, 1)
     assert len(connection._caas_bearer_cache.entries) == 1
-
-
-def disable(credential):
-    services.disable_credential(credential=credential, by=None, reason="test")
-
-
-def delete(credential):
-    services.delete_credential(membership=credential.membership, client_id=credential.client_id)
-
-
-def remove_the_member(credential):
-    owner = credential.membership.account.memberships.get(role="owner")
-    remove_member(by=owner, member=credential.membership)
-
-
-def deactivate_the_user(credential):
-    user = credential.membership.user
-    user.is_active = False
-    user.save()
 
 
 def narrow_its_permissions_elsewhere(credential):

@@ -11,34 +11,23 @@ import pytest
 import redis
 import requests
 
-from accounts.services import remove_member
-from credentials import services
 from credentials.models import Credential
 from tests import harness
-from tests.credentials.helpers import basic, bearer, database_url_for_subprocesses, free_port, new_credential
+from tests.credentials.helpers import (
+    basic,
+    bearer,
+    database_url_for_subprocesses,
+    deactivate_the_user,
+    delete,
+    disable,
+    free_port,
+    new_credential,
+    remove_the_member,
+)
 from tests.factories import MembershipFactory
 
 REDIS_DB = 13
 WARM = 40  # requests per server, spread over its workers' threads by new connections
-
-
-def disable(credential):
-    services.disable_credential(credential=credential, by=None, reason="test")
-
-
-def delete(credential):
-    services.delete_credential(membership=credential.membership, client_id=credential.client_id)
-
-
-def remove_the_member(credential):
-    owner = credential.membership.account.memberships.get(role="owner")
-    remove_member(by=owner, member=credential.membership)
-
-
-def deactivate_the_user(credential):
-    user = credential.membership.user
-    user.is_active = False
-    user.save()
 
 
 def narrow_its_permissions(credential):
