@@ -143,8 +143,5 @@ class VerifiedTokens:
         self._verified[token] = claims
         return claims
 
-    def forget(self) -> None:
-        self._verified = {}
-
 
 verified = VerifiedTokens(keyring.verifying_key)  # the console's: its own keys

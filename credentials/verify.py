@@ -2,12 +2,12 @@
 
 A client secret, or a client ID and secret, becomes a `Credential` through one indexed query
 (`UsableCredentialLookup`), which also makes deletion, revocation, member removal and user
-deactivation take effect on the very next request in every process; a client secret's answer may
-come from the connection's cache instead, which the database empties on every such change
-(credentials/bearer_cache.py). `refusal`, `region_refusal`
-and `address_refusal` say why a credential that was found may not be used; `record_use` counts a
-use that went ahead. `Principal` is what a verified bearer request acts for. The DRF adapter
-(header parsing, RFC 6750 challenges, throttling) is `credentials/authentication.py`.
+deactivation take effect on the very next request in every process; a bearer's answer may come
+from the connection's cache instead, which the database empties on every such change
+(credentials/bearer_cache.py). `refusal`, `region_refusal` and `address_refusal` say why a
+credential that was found may not be used; `record_use` counts a use that went ahead.
+`Principal` is what a verified bearer request acts for. The DRF adapter (header parsing, RFC 6750
+challenges, throttling) is `credentials/authentication.py`.
 """
 
 import hmac
