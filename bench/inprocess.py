@@ -12,7 +12,6 @@ median over ROUNDS interleaved rounds of CPU and wall microseconds per request, 
 difference from the baseline.
 """
 
-import fcntl
 import io
 import json
 import statistics
@@ -31,9 +30,7 @@ CASES = ["baseline", "bearer_secret", "bearer_jwt", *run.PEER_CASES]
 def prepare() -> dict[str, str]:
     env = {**run.server_env(), "DJANGO_LOG_LEVEL": "WARNING", "THROTTLE_REQUESTS_PER_CREDENTIAL": "100000000/60"}
     run.check_services()
-    run.reset_database()
-    run.flush_cache()
-    run.manage(env, "migrate", "--no-input", "-v", "0")
+    run.fresh_database(env)
     command = [str(run.PYTHON), "bench/seed.py", "100", "--keep", "16", "--out", str(SEED), "--peers", "16"]
     subprocess.run([*command, "--region", run.REGION], cwd=run.APP, env=env, check=True)
     return env
@@ -95,16 +92,12 @@ def measure() -> None:
         print(f"{case:<16} {cpu:>8.0f} {cpu - base_cpu:>+7.0f} {wall:>8.0f} {wall - base_wall:>+7.0f}")
 
 
-def main() -> None:
-    run.OUT.mkdir(parents=True, exist_ok=True)
-    lock = (run.OUT / "run.lock").open("w")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when this process ends
-    except BlockingIOError:
-        raise run.BenchError("make bench is running (it owns caas_bench)") from None
+def main() -> int:
+    lock = run.hold_lock()  # noqa: F841 (held until this process ends)
     subprocess.run([str(run.PYTHON), __file__, "--measure"], cwd=run.APP, env=prepare(), check=True)
     run.drop_database()
+    return 0
 
 
 if __name__ == "__main__":
-    measure() if sys.argv[1:] == ["--measure"] else main()
+    measure() if sys.argv[1:] == ["--measure"] else run.command(main)

@@ -17,12 +17,10 @@ var/bench/profile/summary.txt (docs/profile-bearer.txt is a copy). Needs py-spy
     PROFILE_CASES=baseline,bearer_secret,bearer_jwt   the cases, baseline first
 """
 
-import fcntl
 import os
 import resource
 import statistics
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -257,21 +255,14 @@ def profile_cases(binary: str, server: run.harness.Server, hot: list[dict]) -> d
 
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
-    lock = (run.OUT / "run.lock").open("w")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        raise run.BenchError("make bench is running (it owns caas_bench and the port)") from None
+    lock = run.hold_lock()  # noqa: F841 (held until this process ends)
     if not PYSPY.exists():
         raise run.BenchError(f"{PYSPY} is missing: make install-dev")
     binary = run.find_wrk()
     run.check_services()
     env = run.server_env()
     try:
-        run.reset_database()
-        run.flush_cache()
-        run.manage(env, "migrate", "--no-input", "-v", "0")
-        run.manage(env, "collectstatic", "--no-input", "-v", "0")
+        run.fresh_database(env)
         kept, _ = run.seed(env, run.SMALL, run.HOT_CREDENTIALS)
         with run.serve(env) as server:
             results = profile_cases(binary, server, kept[: run.HOT_CREDENTIALS])
@@ -285,8 +276,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except (run.BenchError, run.harness.GunicornError) as error:
-        print(f"bench: {error}", file=sys.stderr)
-        sys.exit(1)
+    run.command(main)

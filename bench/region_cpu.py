@@ -9,10 +9,8 @@ time from /proc, per request. Prints each case's median and its difference from 
     BENCH_DURATION=5 BENCH_REPEAT=3    seconds per wrk run, and how many rounds of them
 """
 
-import fcntl
 import os
 import statistics
-import sys
 from pathlib import Path
 
 import run
@@ -47,31 +45,19 @@ def measure(binary: str, region: run.harness.Server, files: dict[str, Path]) -> 
 
 
 def main() -> int:
-    lock = (run.OUT / "run.lock").open("w")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        raise run.BenchError("make bench is running (it owns caas_bench and the port)") from None
+    lock = run.hold_lock()  # noqa: F841 (held until this process ends)
     binary = run.find_wrk()
     run.check_services()
     env = run.server_env()
     try:
-        run.reset_database()
-        run.flush_cache()
-        run.manage(env, "migrate", "--no-input", "-v", "0")
+        run.fresh_database(env)
         kept, _ = run.seed(env, run.SMALL, run.HOT_CREDENTIALS)
-        run.reset_database(run.REGION_DATABASE)
-        renv = run.region_env(env)
-        run.manage(renv, "migrate", "--no-input", "-v", "0")
-        hot = kept[: run.HOT_CREDENTIALS]
-        with run.serve(env, run.PORT, "console-for-region.log", extra=["--threads", "8"]):
-            tokens = run.access_tokens(hot)
-            with run.serve(renv, run.REGION_PORT, "region.log") as region:
-                files = {}
-                for case in run.REGIONAL_CASES:
-                    files[case] = run.write_requests(case, run.case_requests(case, hot, tokens, [], {}))
-                    run.wrk(binary, files[case], 2, run.REGION_URL)  # warm up
-                per_request = measure(binary, region, files)
+        with run.console_and_region(env, kept) as (region, hot, tokens):
+            files = {}
+            for case in run.REGIONAL_CASES:
+                files[case] = run.write_requests(case, run.case_requests(case, hot, tokens, [], {}))
+                run.wrk(binary, files[case], 2, run.REGION_URL)  # warm up
+            per_request = measure(binary, region, files)
     finally:
         if os.environ.get("BENCH_KEEP_DB") != "1":
             run.drop_database()
@@ -88,8 +74,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except (run.BenchError, run.harness.GunicornError) as error:
-        print(f"bench: {error}", file=sys.stderr)
-        sys.exit(1)
+    run.command(main)

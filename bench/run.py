@@ -51,9 +51,10 @@ import time
 import urllib.error
 import urllib.request
 from base64 import b64encode
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn, TextIO
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -213,6 +214,14 @@ def flush_cache() -> None:
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def fresh_database(env: dict[str, str]) -> None:
+    """caas_bench made anew, migrated, its static files collected, and the cache flushed."""
+    reset_database()
+    flush_cache()
+    manage(env, "migrate", "--no-input", "-v", "0")
+    manage(env, "collectstatic", "--no-input", "-v", "0")
 
 
 def manage(env: dict[str, str], *args: str) -> None:
@@ -634,9 +643,11 @@ def run_rounds(
     return rounds
 
 
-def run_regional(binary: str, env: dict[str, str], kept: list[dict]) -> dict[str, dict]:
-    """The regional cases: the console again, with threads for the region's long polls (a sync
-    worker would be held by each), and a region on its own database, both 2 workers."""
+@contextmanager
+def console_and_region(env: dict[str, str], kept: list[dict]) -> Iterator[tuple[harness.Server, list[dict], list[str]]]:
+    """The console again, with threads for the region's long polls (a sync worker would be held by
+    each), and a region on its own database following it, both 2 workers: (the region, the hot
+    credentials, an access token of each)."""
     reset_database(REGION_DATABASE)
     renv = region_env(env)
     manage(renv, "migrate", "--no-input", "-v", "0")
@@ -644,14 +655,20 @@ def run_regional(binary: str, env: dict[str, str], kept: list[dict]) -> dict[str
     with serve(env, PORT, "console-for-region.log", extra=["--threads", "8"]):
         tokens = access_tokens(hot)
         with serve(renv, REGION_PORT, "region.log") as region:
-            meter = CpuMeter(region)
-            log(f"region {REGION} on its own: {', '.join(REGIONAL_CASES)} ({REPEAT} x {WARMUP} + {DURATION} s each)")
-            runs: dict[str, list[dict]] = {case: [] for case in REGIONAL_CASES}
-            for repeat in range(1, REPEAT + 1):
-                for case in rotated(REGIONAL_CASES, repeat):
-                    specs = case_requests(case, hot, tokens, [], {})
-                    name = f"{case}@{SMALL}" + (f"#{repeat}" if REPEAT > 1 else "")
-                    runs[case].append(measure(binary, name, specs, meter, REGION_URL))
+            yield region, hot, tokens
+
+
+def run_regional(binary: str, env: dict[str, str], kept: list[dict]) -> dict[str, dict]:
+    """The regional cases, against the region's own open baseline."""
+    runs: dict[str, list[dict]] = {case: [] for case in REGIONAL_CASES}
+    with console_and_region(env, kept) as (region, hot, tokens):
+        meter = CpuMeter(region)
+        log(f"region {REGION} on its own: {', '.join(REGIONAL_CASES)} ({REPEAT} x {WARMUP} + {DURATION} s each)")
+        for repeat in range(1, REPEAT + 1):
+            for case in rotated(REGIONAL_CASES, repeat):
+                specs = case_requests(case, hot, tokens, [], {})
+                name = f"{case}@{SMALL}" + (f"#{repeat}" if REPEAT > 1 else "")
+                runs[case].append(measure(binary, name, specs, meter, REGION_URL))
     cases = {case: median_run(measured) for case, measured in runs.items()}
     for case, estimate in paired(runs, "regional_baseline").items():
         cases[case].update(estimate)
@@ -661,12 +678,7 @@ def run_regional(binary: str, env: dict[str, str], kept: list[dict]) -> dict[str
 def main() -> int:
     if SMALL < HOT_CREDENTIALS or LARGE <= SMALL or TOKEN_CLIENTS > SMALL:
         raise BenchError(f"need {HOT_CREDENTIALS} <= BENCH_TOKEN_CLIENTS <= BENCH_SMALL < BENCH_LARGE")
-    OUT.mkdir(parents=True, exist_ok=True)
-    lock = (OUT / "run.lock").open("w")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when this process ends
-    except BlockingIOError:
-        raise BenchError("another make bench is running (it owns caas_bench and the port)") from None
+    lock = hold_lock()  # noqa: F841 (held until this process ends)
     if port_is_open(PORT):
         raise BenchError(f"something already listens on 127.0.0.1:{PORT}; set BENCH_PORT (8770-8779)")
     binary = find_wrk()
@@ -675,10 +687,7 @@ def main() -> int:
     began = time.monotonic()
     try:
         log(f"database {DATABASE} (new), cache {REDIS_URL} (flushed)")
-        reset_database()
-        flush_cache()
-        manage(env, "migrate", "--no-input", "-v", "0")
-        manage(env, "collectstatic", "--no-input", "-v", "0")
+        fresh_database(env)
         kept, peers = seed(env, SMALL, max(TOKEN_CLIENTS, HOT_CREDENTIALS), peers=has_bench_settings())
         with serve(env) as server:
             rounds = run_rounds(binary, env, server, kept, peers)
@@ -771,7 +780,21 @@ def main() -> int:
     return 0
 
 
-if __name__ == "__main__":
+def hold_lock() -> TextIO:
+    """The bench's lock, held until the returned file is closed or the process ends: every bench
+    command uses caas_bench and the bench's ports, so only one runs at a time."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    lock = (OUT / "run.lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise BenchError("another bench command is running (it owns caas_bench and the ports)") from None
+    return lock
+
+
+def command(main: Callable[[], int]) -> NoReturn:
+    """Run a bench command's `main`: its errors as one line, and everything it started stopped,
+    also on Ctrl-C and `kill`."""
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even where a parent ignores it
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks on `kill` too
     try:
@@ -782,3 +805,7 @@ if __name__ == "__main__":
     except KeyboardInterrupt:
         print("bench: interrupted; everything it started is stopped", file=sys.stderr)
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    command(main)

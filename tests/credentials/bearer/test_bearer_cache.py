@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from credentials import bearer_cache, services, tokens, verify
+from credentials import bearer_cache, keys, services, tokens, verify
 from credentials.models import Credential
 from tests.credentials.helpers import bearer, deactivate_the_user, delete, disable, remove_the_member
 
@@ -53,8 +53,6 @@ def test_a_secret_seen_before_on_this_connection_costs_no_query(warm):
 
 
 def test_an_unknown_secret_is_asked_every_time_and_fills_nothing(warm):
-    from credentials import keys
-
     guess = keys.new_secret()
     for _ in range(2):
         assert queries_for(guess) == (None, 1)
