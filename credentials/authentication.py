@@ -15,7 +15,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from accounts.audit import client_ip
 from config.logs import security_event
-from credentials import bearer_cache, throttling, tokens, usage
+from credentials import throttling, tokens, usage
 from credentials.models import Credential
 from credentials.verify import (
     Principal,
@@ -172,10 +172,7 @@ class BearerAuthentication(BearerScheme):
             claims = tokens.verified.claims(token)
         except tokens.InvalidToken as error:
             self._fail(request, ip, str(error))
-        client_id, jti = claims["client_id"], claims["jti"]
-        credential = bearer_cache.cached(
-            ("token", client_id, jti), lambda: by_client_id_with_revocation.get(client_id, jti=jti)
-        )
+        credential = by_client_id_with_revocation.get(claims["client_id"], jti=claims["jti"])
         if credential is None:
             self._fail(request, ip, "The credential behind this access token was deleted or revoked.")
         if credential.token_revoked:

@@ -102,8 +102,8 @@ class UsableCredentialLookup:
 
     MODELS = (Credential, Membership, User, Account)
 
-    def __init__(self, column: str, *, revoked_jti: bool = False) -> None:
-        self.column, self.revoked_jti = column, revoked_jti
+    def __init__(self, column: str, *, revoked_jti: bool = False, cached: bool = False) -> None:
+        self.column, self.revoked_jti, self.cached = column, revoked_jti, cached
         self._compiled: dict[str, tuple[str, list]] = {}
 
     def _sql(self, connection) -> str:
@@ -156,7 +156,14 @@ class UsableCredentialLookup:
 
     def get(self, value: str, *, jti: str | None = None) -> Credential | None:
         """The usable credential whose column equals `value`, or None. With revoked_jti, it also
-        carries `token_revoked`: whether the access token `jti` was revoked."""
+        carries `token_revoked`: whether the access token `jti` was revoked. With `cached`, from
+        the connection's cache when it may be (credentials/bearer_cache.py)."""
+        if self.cached:
+            return bearer_cache.cached((self.column, value, jti or ""), lambda: self.query(value, jti))
+        return self.query(value, jti)
+
+    def query(self, value: str, jti: str | None = None) -> Credential | None:
+        """get() from the database, always."""
         alias = router.db_for_read(Credential)
         sql, models = self._compile(alias)
         connection = connections[alias]
@@ -198,16 +205,17 @@ def _prepared_cursor(connection):
     return connection._prepare_cursor(psycopg.Cursor(raw))
 
 
-by_secret_digest = UsableCredentialLookup("secret_digest")
+# Bearers (a client secret, an access token) are cached; the token endpoint's client ID + secret is not.
+by_secret_digest = UsableCredentialLookup("secret_digest", cached=True)
 by_client_id = UsableCredentialLookup("client_id")
-by_client_id_with_revocation = UsableCredentialLookup("client_id", revoked_jti=True)
+by_client_id_with_revocation = UsableCredentialLookup("client_id", revoked_jti=True, cached=True)
 
 
 def credential_for_secret(secret: str) -> Credential | None:
     if not keys.is_well_formed(secret):
         return None
     digest = keys.digest(secret)
-    credential = bearer_cache.cached(("secret", digest), lambda: by_secret_digest.get(digest))
+    credential = by_secret_digest.get(digest)
     if credential is None or not hmac.compare_digest(credential.secret_digest, digest):
         return None
     return credential

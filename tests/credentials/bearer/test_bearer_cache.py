@@ -94,7 +94,7 @@ def test_every_change_to_what_the_lookup_reads_is_seen_on_the_next_use(warm, cha
     time.sleep(0.05)  # the notification is in flight only as long as the kernel takes to deliver it
     found, queries = queries_for(secret)
     assert queries == 1
-    fresh = verify.by_secret_digest.get(credential.secret_digest)
+    fresh = verify.by_secret_digest.query(credential.secret_digest)
     assert (found is None) == (fresh is None)
     if fresh is not None:
         assert [getattr(found, field.attname) for field in Credential._meta.concrete_fields] == [
@@ -116,17 +116,17 @@ def test_a_change_committed_while_the_lookup_runs_is_not_kept(member_credential,
     """The change lands after the lookup read the row; its notification arrives with the next
     statement on this connection, before the answer could be kept."""
     credential, secret = member_credential
-    real = verify.by_secret_digest.get
+    real = verify.by_secret_digest.query
 
-    def overtaken(digest, **kwargs):
-        found = real(digest, **kwargs)
+    def overtaken(digest, jti=None):
+        found = real(digest, jti)
         elsewhere("UPDATE credentials_credential SET name = 'renamed' WHERE id = %s", credential.pk)
         time.sleep(0.05)
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")  # psycopg hands the notification over as this runs
         return found
 
-    monkeypatch.setattr(verify.by_secret_digest, "get", overtaken)
+    monkeypatch.setattr(verify.by_secret_digest, "query", overtaken)
     assert verify.credential_for_secret(secret).name == "ci"
     monkeypatch.undo()
     found, queries = queries_for(secret)
@@ -196,9 +196,9 @@ def test_an_access_token_seen_before_costs_no_lookup_until_it_is_revoked(client,
     credential, _ = member_credential
     issued = tokens.issue(credential, frozenset(credential.permissions))
     lookups = []
-    real = verify.by_client_id_with_revocation.get
+    real = verify.by_client_id_with_revocation.query
     monkeypatch.setattr(
-        verify.by_client_id_with_revocation, "get", lambda *args, **kwargs: lookups.append(1) or real(*args, **kwargs)
+        verify.by_client_id_with_revocation, "query", lambda *args, **kwargs: lookups.append(1) or real(*args, **kwargs)
     )
 
     def call() -> tuple[int, int]:
